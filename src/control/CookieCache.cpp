@@ -1,0 +1,72 @@
+#include "control/CookieCache.h"
+
+namespace rtprelay::control {
+
+CookieCache::CookieCache(Clock::duration generation, Clock::duration maxWait)
+    : generation_(generation), maxWait_(maxWait), lastRotation_(Clock::now()) {}
+
+void CookieCache::rotateIfDue(Clock::time_point now) {
+    if (now - lastRotation_ < generation_) {
+        return;
+    }
+    // In-flight entries must survive the rotation or their waiters would never be woken
+    // through a lookup; carry them into the new generation.
+    Map carried;
+    for (auto& [cookie, entry] : current_) {
+        if (!entry->done) {
+            carried.emplace(cookie, entry);
+        }
+    }
+    previous_ = std::move(current_);
+    current_ = std::move(carried);
+    lastRotation_ = now;
+}
+
+std::shared_ptr<CookieCache::Entry> CookieCache::find(const std::string& cookie) const {
+    if (auto it = current_.find(cookie); it != current_.end()) {
+        return it->second;
+    }
+    if (auto it = previous_.find(cookie); it != previous_.end()) {
+        return it->second;
+    }
+    return nullptr;
+}
+
+CookieCache::Lookup CookieCache::begin(const std::string& cookie) {
+    std::unique_lock lock(mutex_);
+    rotateIfDue(Clock::now());
+    auto entry = find(cookie);
+    if (!entry) {
+        current_.emplace(cookie, std::make_shared<Entry>());
+        return {true, {}};
+    }
+    if (!entry->done) {
+        completed_.wait_for(lock, maxWait_, [&] { return entry->done; });
+    }
+    if (!entry->done) {
+        // The original is stuck; never execute twice, answer nothing.
+        return {false, {}};
+    }
+    return {false, entry->reply};
+}
+
+void CookieCache::complete(const std::string& cookie, std::string reply) {
+    {
+        std::lock_guard lock(mutex_);
+        auto entry = find(cookie);
+        if (!entry) {
+            entry = std::make_shared<Entry>();
+            current_.emplace(cookie, entry);
+        }
+        entry->reply = std::move(reply);
+        entry->done = true;
+    }
+    completed_.notify_all();
+}
+
+size_t CookieCache::size() const {
+    std::lock_guard lock(mutex_);
+    return current_.size() + previous_.size();
+}
+
+}  // namespace rtprelay::control

@@ -1,0 +1,53 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+namespace rtprelay::control {
+
+// Replies by cookie, so that a retransmitted request (same cookie) gets the identical reply
+// and is never executed twice. Entries live 30-60 s: two generations, the older dropped at
+// each rotation. A duplicate that arrives while the original is still executing waits for
+// the original's reply.
+class CookieCache {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    explicit CookieCache(Clock::duration generation = std::chrono::seconds(30),
+                         Clock::duration maxWait = std::chrono::seconds(30));
+
+    struct Lookup {
+        bool execute = false;  // true: the caller owns the cookie and must call complete()
+        std::string reply;     // when !execute: the reply to resend
+    };
+
+    // Either hands the cookie to the caller for execution or returns the reply of an
+    // earlier (or concurrent) execution.
+    Lookup begin(const std::string& cookie);
+    void complete(const std::string& cookie, std::string reply);
+    size_t size() const;
+
+private:
+    struct Entry {
+        bool done = false;
+        std::string reply;
+    };
+    using Map = std::unordered_map<std::string, std::shared_ptr<Entry>>;
+
+    void rotateIfDue(Clock::time_point now);
+    std::shared_ptr<Entry> find(const std::string& cookie) const;
+
+    const Clock::duration generation_;
+    const Clock::duration maxWait_;
+    mutable std::mutex mutex_;
+    std::condition_variable completed_;
+    Map current_;
+    Map previous_;
+    Clock::time_point lastRotation_;
+};
+
+}  // namespace rtprelay::control
