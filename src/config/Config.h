@@ -27,14 +27,14 @@ struct Config {
     std::string configSection = "rtpengine";
 
     // Process and logging.
-    bool foreground = false;          // foreground / -f
-    bool logStderr = false;           // log-stderr / -E
-    bool noLogTimestamps = false;     // no-log-timestamps
-    std::string pidfile;              // pidfile / -p
-    int logLevel = 6;                 // log-level / -L, syslog levels 0..7
+    bool foreground = false;             // foreground / -f
+    bool logStderr = false;              // log-stderr / -E
+    bool noLogTimestamps = false;        // no-log-timestamps
+    std::string pidfile;                 // pidfile / -p
+    int logLevel = 6;                    // log-level / -L, syslog levels 0..7
     std::string logFacility = "daemon";  // log-facility
-    std::string logFacilityCdr;       // log-facility-cdr; empty = no CDRs
-    std::string logName = "rtprelay";  // log-name (syslog ident)
+    std::string logFacilityCdr;          // log-facility-cdr; empty = no CDRs
+    std::string logName = "rtprelay";    // log-name (syslog ident)
 
     // Interfaces and listeners.
     std::vector<InterfaceAddress> interfaces;  // interface / -i, in configuration order
@@ -42,8 +42,8 @@ struct Config {
     std::vector<net::Endpoint> listenTcpNg;    // listen-tcp-ng / -N
     std::vector<net::Endpoint> listenCli;      // listen-cli / -c
     std::vector<net::Endpoint> listenHttp;     // listen-http
-    int portMin = 30000;  // port-min / -m
-    int portMax = 39999;  // port-max / -M
+    int portMin = 30000;                       // port-min / -m
+    int portMax = 39999;                       // port-max / -M
 
     // Timers (seconds).
     int timeout = 60;          // timeout / -o
@@ -53,12 +53,12 @@ struct Config {
     int deleteDelay = 30;      // delete-delay / -d
 
     // Kernel path and nftables.
-    int table = -1;                      // table / -t; -1 = userspace only
-    bool noFallback = false;             // no-fallback / -F
-    std::string nftablesChain;           // nftables-chain; default "rtpengine_<table>"
+    int table = -1;                           // table / -t; -1 = userspace only
+    bool noFallback = false;                  // no-fallback / -F
+    std::string nftablesChain;                // nftables-chain; default "rtpengine_<table>"
     std::string nftablesBaseChain = "INPUT";  // nftables-base-chain
-    bool nftablesAppend = false;         // nftables-append
-    std::string nftablesFamily = "ip,ip6";  // nftables-family
+    bool nftablesAppend = false;              // nftables-append
+    std::string nftablesFamily = "ip,ip6";    // nftables-family
 
     // Media behaviour and limits.
     int numThreads = 0;  // num-threads; default = number of CPUs, at least 4
@@ -67,16 +67,16 @@ struct Config {
     int maxSessions = -1;  // max-sessions, -1 = unlimited
 
     // Monitoring, persistence, recording (parsed now, capabilities arrive later).
-    std::optional<net::Endpoint> homer;  // homer
-    std::string homerProtocol = "udp";   // homer-protocol: udp | tcp
-    int homerId = 2001;                  // homer-id
-    std::string redis;                   // redis / -r  [PW@]HOST:PORT/DB
-    int redisDb = -1;                    // redis-db (rtprelay extra; -1 = from `redis`)
-    std::string recordingDir;            // recording-dir
+    std::optional<net::Endpoint> homer;    // homer
+    std::string homerProtocol = "udp";     // homer-protocol: udp | tcp
+    int homerId = 2001;                    // homer-id
+    std::string redis;                     // redis / -r  [PW@]HOST:PORT/DB
+    int redisDb = -1;                      // redis-db (rtprelay extra; -1 = from `redis`)
+    std::string recordingDir;              // recording-dir
     std::string recordingMethod = "pcap";  // recording-method: pcap | proc | all
     std::string recordingFormat = "raw";   // recording-format: raw | eth
-    std::string b2bUrl;                  // b2b-url / -b
-    bool dtlsPassive = false;            // dtls-passive
+    std::string b2bUrl;                    // b2b-url / -b
+    bool dtlsPassive = false;              // dtls-passive
 
     // Options that were set but whose capability is not built yet, in the order seen.
     // The daemon logs "option X is not supported yet, ignored" once for each.
@@ -85,11 +85,11 @@ struct Config {
 
 // Outcome of reading the command line and the configuration file.
 struct LoadResult {
-    std::optional<Config> config;     // empty on error
-    std::string error;                // one line: option, value, reason
+    std::optional<Config> config;       // empty on error
+    std::string error;                  // one line: option, value, reason
     std::vector<std::string> warnings;  // e.g. unknown key "foo" at line 12
-    bool exitNow = false;             // --version / --help handled, exit with status 0
-    std::string output;               // text to print for --version / --help
+    bool exitNow = false;               // --version / --help handled, exit with status 0
+    std::string output;                 // text to print for --version / --help
 };
 
 // Parses argv (rtpengine's long and short options), then the configuration file
