@@ -1,0 +1,632 @@
+#include "call/SignallingEngine.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "call/CallFlagsParser.h"
+#include "call/CallStats.h"
+#include "call/SdpRewriter.h"
+#include "log/Log.h"
+#include "sdp/Parser.h"
+
+namespace rtprelay::call {
+
+using control::NgError;
+using control::NgLoadLimit;
+using control::bencode::Dict;
+using control::bencode::Value;
+using log::Subsystem;
+
+namespace {
+
+// Where a party wants to receive one media stream, from its SDP and the request's
+// addressing flags.
+struct RemoteEndpoints {
+    std::optional<net::Endpoint> rtp;
+    std::optional<net::Endpoint> rtcp;
+};
+
+RemoteEndpoints remoteEndpoints(const sdp::SessionDescription& sdp, size_t index,
+                                const CallFlags& flags) {
+    RemoteEndpoints out;
+    const auto& m = sdp.media[index];
+    std::optional<net::IpAddress> address;
+    if (flags.mediaAddress) {
+        address = net::IpAddress::parse(*flags.mediaAddress);
+    }
+    if (!address && !flags.trustAddress && flags.receivedFrom) {
+        address = net::IpAddress::parse(*flags.receivedFrom);
+    }
+    if (!address) {
+        if (const auto* c = sdp.effectiveConnection(index)) {
+            address = c->ipAddress();
+        }
+    }
+    if (!address) {
+        return out;
+    }
+    out.rtp = net::Endpoint(*address, m.port);
+    if (m.rtcp) {
+        net::IpAddress rtcpAddress = *address;
+        if (m.rtcp->connection) {
+            if (auto a = m.rtcp->connection->ipAddress()) {
+                rtcpAddress = *a;
+            }
+        }
+        out.rtcp = net::Endpoint(rtcpAddress, m.rtcp->port);
+    } else if (m.port != 0) {
+        out.rtcp = net::Endpoint(*address, static_cast<uint16_t>(m.port + 1));
+    }
+    return out;
+}
+
+std::string joinWarnings(const std::vector<std::string>& warnings) {
+    std::string out;
+    for (const auto& w : warnings) {
+        out += (out.empty() ? "" : "; ") + w;
+    }
+    return out;
+}
+
+void logUnknown(const CallFlags& flags) {
+    for (const auto& u : flags.unknown) {
+        log::warning(Subsystem::control, "Ignoring unknown {}", u);
+    }
+}
+
+}  // namespace
+
+struct SignallingEngine::Roles {
+    Party* sender = nullptr;    // the party whose SDP this request carries
+    Party* receiver = nullptr;  // the party that gets the rewritten SDP
+};
+
+SignallingEngine::SignallingEngine(media::InterfaceRegistry& interfaces,
+                                   const config::RuntimeSettings& runtime, int defaultTos)
+    : interfaces_(interfaces), runtime_(runtime), defaultTos_(defaultTos) {}
+
+void SignallingEngine::registerCommands(control::CommandRegistry& commands) {
+    commands.add("offer", [this](const control::NgRequest& r, Dict& reply) {
+        offerOrAnswer(r, reply, true);
+    });
+    commands.add("answer", [this](const control::NgRequest& r, Dict& reply) {
+        offerOrAnswer(r, reply, false);
+    });
+    commands.add("delete",
+                 [this](const control::NgRequest& r, Dict& reply) { deleteCall(r, reply); });
+    commands.add("query", [this](const control::NgRequest& r, Dict& reply) { query(r, reply); });
+    commands.add("list", [this](const control::NgRequest& r, Dict& reply) { list(r, reply); });
+}
+
+const media::LogicalInterface* SignallingEngine::interfaceNamed(const std::string& name) const {
+    if (name.empty()) {
+        return nullptr;
+    }
+    if (const auto* i = interfaces_.find(name)) {
+        return i;
+    }
+    // rtpengine's legacy direction keywords select the default interface when no interface
+    // carries these names.
+    if (name == "internal" || name == "external") {
+        return &interfaces_.defaultInterface();
+    }
+    throw NgError(fmt::format("Unknown interface '{}'", name));
+}
+
+SignallingEngine::Roles SignallingEngine::findRoles(Call& call, const CallFlags& flags,
+                                                    bool isOffer, std::vector<Party*>& created) {
+    auto create = [&](std::string tag, std::string via) -> Party* {
+        Party& p = call.addParty(std::move(tag), std::move(via));
+        created.push_back(&p);
+        return &p;
+    };
+    Roles roles;
+    if (isOffer) {
+        Party* a = call.findTag(flags.fromTag);
+        if (!a) {
+            a = create(flags.fromTag, {});
+        }
+        Party* b = nullptr;
+        if (!flags.toTag.empty()) {
+            b = call.findTag(flags.toTag);
+            if (!b && a->peer && a->peer->tag.empty()) {
+                b = a->peer;
+                b->tag = flags.toTag;
+            }
+            if (!b) {
+                b = create(flags.toTag, flags.viaBranch);
+            }
+        } else if (!flags.viaBranch.empty()) {
+            b = call.findUntagged(flags.viaBranch);
+            if (!b && a->peer && a->peer->viaBranch == flags.viaBranch) {
+                b = a->peer;
+            }
+            if (!b && a->peer && a->peer->viaBranch.empty() && a->peer->tag.empty()) {
+                // The first offer carried no via-branch; this one names the same branch.
+                b = a->peer;
+                b->viaBranch = flags.viaBranch;
+            }
+            if (!b) {
+                b = create({}, flags.viaBranch);
+            }
+        } else {
+            b = a->peer ? a->peer : call.findUntagged({});
+            if (!b) {
+                b = create({}, {});
+            }
+        }
+        if (b == a) {
+            throw NgError("Invalid dialogue association");
+        }
+        roles.sender = a;
+        roles.receiver = b;
+    } else {
+        Party* a = call.findTag(flags.fromTag);
+        if (!a) {
+            throw NgError("Invalid dialogue association");
+        }
+        Party* b = call.findTag(flags.toTag);
+        if (!b && !flags.viaBranch.empty()) {
+            b = call.findUntagged(flags.viaBranch);
+        }
+        if (!b && a->peer && a->peer->tag.empty()) {
+            b = a->peer;
+        }
+        if (!b) {
+            for (const auto& p : call.parties()) {
+                if (p->tag.empty() && p->peer == a) {
+                    b = p.get();
+                    break;
+                }
+            }
+        }
+        if (!b && a->peer) {
+            // An answer with a to-tag never seen: another name for the callee (rtpengine's
+            // default without `new branch`).
+            b = a->peer;
+            b->tagAliases.push_back(flags.toTag);
+        }
+        if (!b || b == a) {
+            throw NgError("Invalid dialogue association");
+        }
+        if (b->tag.empty()) {
+            b->tag = flags.toTag;
+        }
+        roles.sender = b;
+        roles.receiver = a;
+    }
+    return roles;
+}
+
+void SignallingEngine::offerOrAnswer(const control::NgRequest& request, Dict& reply, bool isOffer) {
+    CallFlags flags = parseCallFlags(request);
+    logUnknown(flags);
+    if (!flags.sdp) {
+        throw NgError("No SDP body in message");
+    }
+    if (flags.callId.empty()) {
+        throw NgError("No call-id in message");
+    }
+    if (flags.fromTag.empty()) {
+        throw NgError("No from-tag in message");
+    }
+    if (!isOffer && flags.toTag.empty()) {
+        throw NgError("No to-tag in message");
+    }
+    auto parsed = sdp::parse(*flags.sdp);
+    if (!parsed) {
+        log::warning(Subsystem::sdp, "Failed to parse SDP: {}", parsed.error().message);
+        reply.emplace_back("warning", parsed.error().message);
+        throw NgError("Failed to parse SDP");
+    }
+    const sdp::SessionDescription& sdp = parsed.value();
+    for (size_t i = 0; i < sdp.media.size(); ++i) {
+        if (sdp.media[i].isRejected()) {
+            continue;
+        }
+        const auto* c = sdp.effectiveConnection(i);
+        if (!c || !c->ipAddress()) {
+            reply.emplace_back("warning",
+                               fmt::format("media section {} has no connection address", i + 1));
+            throw NgError("Incomplete SDP specification");
+        }
+    }
+
+    std::lock_guard lock(calls_.mutex());
+    Call* call = calls_.find(flags.callId);
+    bool newCall = false;
+    if (!call) {
+        if (!isOffer) {
+            throw NgError("Unknown call-id");
+        }
+        int maxSessions = runtime_.maxSessions.load();
+        if (maxSessions >= 0 && calls_.size() >= static_cast<size_t>(maxSessions)) {
+            calls_.countRejected();
+            log::warning(Subsystem::call, "Parallel session limit ({}) reached", maxSessions);
+            throw NgLoadLimit("Parallel session limit reached");
+        }
+        call = &calls_.create(flags.callId);
+        call->createdFrom = request.peer().toString();
+        newCall = true;
+    }
+
+    std::vector<Party*> created;
+    auto rollback = [&] {
+        if (newCall) {
+            calls_.discard(flags.callId);
+        } else {
+            for (Party* p : created) {
+                call->removeParty(*p);
+            }
+        }
+    };
+
+    Roles roles;
+    std::vector<std::unique_ptr<media::SocketPair>> senderSockets(sdp.media.size());
+    std::vector<std::unique_ptr<media::SocketPair>> receiverSockets(sdp.media.size());
+    const media::LogicalInterface* senderInterface = nullptr;
+    const media::LogicalInterface* receiverInterface = nullptr;
+    net::Family senderFamily = net::Family::ipv4;
+    net::Family receiverFamily = net::Family::ipv4;
+    try {
+        roles = findRoles(*call, flags, isOffer, created);
+        Party& s = *roles.sender;
+        Party& r = *roles.receiver;
+
+        // Interfaces: chosen by an offer (direction / from- and to-interface), kept after.
+        senderInterface = s.interface;
+        receiverInterface = r.interface;
+        if (isOffer) {
+            const std::string& fromName =
+                !flags.direction.empty() ? flags.direction[0] : flags.interface;
+            const std::string& toName =
+                flags.direction.size() > 1 ? flags.direction[1] : flags.toInterface;
+            if (const auto* i = interfaceNamed(fromName)) {
+                senderInterface = i;
+            }
+            if (const auto* i = interfaceNamed(toName)) {
+                receiverInterface = i;
+            }
+        }
+        if (!senderInterface) {
+            senderInterface = &interfaces_.defaultInterface();
+        }
+        if (!receiverInterface) {
+            receiverInterface = &interfaces_.defaultInterface();
+        }
+
+        // Families: the sender's sockets match its own SDP; the receiver's follow
+        // `address-family`, else what it had, else the sender's.
+        senderFamily = s.family;
+        for (size_t i = 0; i < sdp.media.size(); ++i) {
+            if (const auto* c = sdp.effectiveConnection(i); c && c->ipAddress()) {
+                senderFamily = c->ipAddress()->family();
+                break;
+            }
+        }
+        if (!senderInterface->hasFamily(senderFamily)) {
+            senderFamily = senderInterface->addresses().front()->local().family();
+        }
+        if (flags.addressFamily == AddressFamilyChoice::ipv4) {
+            receiverFamily = net::Family::ipv4;
+        } else if (flags.addressFamily == AddressFamilyChoice::ipv6) {
+            receiverFamily = net::Family::ipv6;
+        } else if (r.interface && r.lastSdp) {
+            receiverFamily = r.family;
+        } else {
+            receiverFamily = senderFamily;
+        }
+        if (!receiverInterface->hasFamily(receiverFamily)) {
+            receiverFamily = receiverInterface->addresses().front()->local().family();
+        }
+
+        // Sockets: reuse what each side already has for the same media and address, so
+        // re-INVITEs keep their ports; allocate the rest before changing any state.
+        int tos = flags.tos.value_or(defaultTos_);
+        auto need = [&](Party& p, size_t i, const media::LogicalInterface* iface, net::Family fam,
+                        std::unique_ptr<media::SocketPair>& slot) {
+            const auto& address = iface->addressFor(fam);
+            if (i < p.media.size() && p.media[i]->sockets &&
+                &p.media[i]->sockets->address() == address.get()) {
+                return;
+            }
+            slot = media::SocketPair::open(address, tos);
+            if (!slot) {
+                log::error(Subsystem::call, "Ran out of ports on {} ({}..{})",
+                           address->local().toString(), address->ports().portMin(),
+                           address->ports().portMax());
+                throw NgError("Ran out of ports");
+            }
+        };
+        for (size_t i = 0; i < sdp.media.size(); ++i) {
+            if (sdp.media[i].isRejected()) {
+                continue;
+            }
+            need(s, i, senderInterface, senderFamily, senderSockets[i]);
+            need(r, i, receiverInterface, receiverFamily, receiverSockets[i]);
+        }
+    } catch (...) {
+        rollback();
+        throw;
+    }
+
+    // Commit.
+    Party& s = *roles.sender;
+    Party& r = *roles.receiver;
+    s.peer = &r;
+    r.peer = &s;
+    s.interface = senderInterface;
+    s.family = senderFamily;
+    r.interface = receiverInterface;
+    r.family = receiverFamily;
+    if (!flags.label.empty()) {
+        s.label = flags.label;
+    }
+    if (isOffer && flags.tos) {
+        s.tos = r.tos = *flags.tos;
+    }
+    s.strictSource = flags.strictSource;
+    s.mediaHandover = flags.mediaHandover;
+    s.asymmetric = flags.asymmetric;
+    bool muxOffer = flags.rtcpMux.count("offer") || flags.rtcpMux.count("require");
+    bool muxDemux = flags.rtcpMux.count("demux") != 0;
+    bool muxAccept = flags.rtcpMux.count("accept") || flags.rtcpMux.count("require") || muxDemux;
+    bool muxReject = flags.rtcpMux.count("reject") != 0;
+
+    for (size_t i = 0; i < sdp.media.size(); ++i) {
+        const auto& m = sdp.media[i];
+        MediaLeg& sl = s.leg(i);
+        MediaLeg& rl = r.leg(i);
+        for (MediaLeg* l : {&sl, &rl}) {
+            l->type = m.type;
+            l->protocol = m.protocol;
+            l->rejected = m.isRejected();
+        }
+        if (senderSockets[i]) {
+            sl.sockets = std::move(senderSockets[i]);
+        }
+        if (receiverSockets[i]) {
+            rl.sockets = std::move(receiverSockets[i]);
+        }
+        auto endpoints = remoteEndpoints(sdp, i, flags);
+        sl.hasRemote = !m.isRejected();
+        sl.rtpEndpoint = endpoints.rtp;
+        sl.rtcpEndpoint = endpoints.rtcp;
+        sl.offeredMux = m.rtcpMux;
+        sl.direction = sdp.effectiveDirection(i);
+        sl.codec = firstCodecName(m);
+        if (isOffer) {
+            sl.acceptMux = muxAccept;
+            sl.rejectMux = muxReject;
+            rl.muxOfferedToParty = (m.rtcpMux && !muxReject && !muxDemux) || muxOffer;
+            sl.rtcpMux = false;
+        } else {
+            sl.rtcpMux = m.rtcpMux && sl.muxOfferedToParty;
+            rl.rtcpMux =
+                rl.offeredMux && !rl.rejectMux && (sl.rtcpMux || rl.acceptMux || muxAccept);
+            for (MediaLeg* l : {&sl, &rl}) {
+                if (l->sockets) {
+                    if (l->rtcpMux) {
+                        l->sockets->closeRtcp();
+                    } else {
+                        l->sockets->reopenRtcp();
+                    }
+                }
+            }
+        }
+    }
+    s.lastSdp = sdp;
+    call->touch();
+    call->deleteAt.reset();
+    call->partyDeletions.clear();
+
+    std::vector<std::string> warnings;
+    SdpRewriter rewriter(flags, isOffer);
+    std::string out = rewriter.rewrite(sdp, r, warnings);
+    reply.emplace_back("sdp", std::move(out));
+    if (!warnings.empty()) {
+        std::string text = joinWarnings(warnings);
+        log::info(Subsystem::call, "{}", text);
+        reply.emplace_back("warning", std::move(text));
+    }
+}
+
+void SignallingEngine::removeParty(Call& call, Party& party) {
+    Party* peer = party.peer;
+    call.removeParty(party);
+    if (peer && !peer->peer) {
+        // The other side falls back to a fork still talking to it, if any.
+        for (const auto& p : call.parties()) {
+            if (p->peer == peer) {
+                peer->peer = p.get();
+                break;
+            }
+        }
+    }
+}
+
+void SignallingEngine::deleteCall(const control::NgRequest& request, Dict& reply) {
+    CallFlags flags = parseCallFlags(request);
+    logUnknown(flags);
+    if (flags.callId.empty()) {
+        throw NgError("No call-id in message");
+    }
+    std::lock_guard lock(calls_.mutex());
+    Call* call = calls_.find(flags.callId);
+    auto notFound = [&] {
+        log::info(Subsystem::call, "Call-ID not found or tags didn't match, nothing to delete");
+        if (flags.fatal) {
+            throw NgError("Call-ID not found or tags didn't match");
+        }
+        reply.emplace_back("warning", "Call-ID not found or tags didn't match");
+    };
+    if (!call) {
+        notFound();
+        return;
+    }
+    int64_t delay = flags.deleteDelay && *flags.deleteDelay >= 0 ? *flags.deleteDelay
+                                                                 : runtime_.deleteDelay.load();
+
+    Party* target = nullptr;
+    bool whole = flags.fromTag.empty();
+    if (!whole) {
+        std::string tag = flags.toTagFlag && !flags.toTag.empty() ? flags.toTag : flags.fromTag;
+        if (!flags.viaBranch.empty() && !(flags.toTagFlag && !flags.toTag.empty())) {
+            for (const auto& p : call->parties()) {
+                if (p->viaBranch == flags.viaBranch && p->tag.empty()) {
+                    target = p.get();
+                }
+            }
+        }
+        if (!target) {
+            target = call->findTag(tag);
+        }
+        if (!target) {
+            notFound();
+            return;
+        }
+        // The call survives when another pair of parties still talks without the target.
+        whole = true;
+        for (const auto& p : call->parties()) {
+            if (p.get() != target && p->peer && p->peer != target) {
+                whole = false;
+            }
+        }
+    }
+
+    if (!flags.fast) {
+        addCallStats(*call, reply, nullptr);
+    }
+    if (whole) {
+        if (delay == 0) {
+            log::info(Subsystem::call, "Deleting entire call");
+            calls_.destroy(flags.callId, Teardown::regular);
+        } else {
+            log::info(Subsystem::call, "Scheduling deletion of entire call in {} seconds", delay);
+            call->deleteAt = std::chrono::steady_clock::now() + std::chrono::seconds(delay);
+        }
+        return;
+    }
+    if (delay == 0) {
+        log::info(Subsystem::call, "Deleting call branch '{}' (via-branch '{}')", target->tag,
+                  target->viaBranch);
+        removeParty(*call, *target);
+    } else {
+        log::info(Subsystem::call,
+                  "Scheduling deletion of call branch '{}' (via-branch '{}') in {} seconds",
+                  target->tag, target->viaBranch, delay);
+        call->partyDeletions.emplace_back(
+            target, std::chrono::steady_clock::now() + std::chrono::seconds(delay));
+    }
+}
+
+void SignallingEngine::query(const control::NgRequest& request, Dict& reply) {
+    CallFlags flags = parseCallFlags(request);
+    if (flags.callId.empty()) {
+        throw NgError("No call-id in message");
+    }
+    std::lock_guard lock(calls_.mutex());
+    Call* call = calls_.find(flags.callId);
+    if (!call) {
+        throw NgError("Unknown call-id");
+    }
+    const Party* only = flags.fromTag.empty() ? nullptr : call->findTag(flags.fromTag);
+    addCallStats(*call, reply, only);
+}
+
+void SignallingEngine::list(const control::NgRequest& request, Dict& reply) {
+    CallFlags flags = parseCallFlags(request);
+    int64_t limit = flags.limit.value_or(32);
+    if (limit < 0) {
+        limit = 32;
+    }
+    std::lock_guard lock(calls_.mutex());
+    Value ids = Value::list();
+    for (auto& id : calls_.callIds(static_cast<size_t>(limit))) {
+        ids.push(std::move(id));
+    }
+    reply.emplace_back("calls", std::move(ids));
+}
+
+void SignallingEngine::tick() {
+    auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(calls_.mutex());
+    std::vector<std::pair<std::string, Teardown>> ending;
+    for (const auto& [id, call] : calls_.calls()) {
+        log::CallScope scope(id);
+        int finalTimeout = runtime_.finalTimeout.load();
+        if (finalTimeout > 0 && std::chrono::system_clock::now() - call->created() >=
+                                    std::chrono::seconds(finalTimeout)) {
+            log::info(Subsystem::call, "Closing call due to final timeout");
+            ending.emplace_back(id, Teardown::finalTimeout);
+            continue;
+        }
+        if (call->deleteAt && now >= *call->deleteAt) {
+            log::info(Subsystem::call, "Deleting entire call after delete-delay");
+            ending.emplace_back(id, Teardown::regular);
+            continue;
+        }
+        for (size_t i = 0; i < call->partyDeletions.size();) {
+            auto [party, at] = call->partyDeletions[i];
+            if (now >= at) {
+                log::info(Subsystem::call, "Deleting call branch '{}' after delete-delay",
+                          party->tag);
+                removeParty(*call, *party);  // also drops the entry
+                continue;
+            }
+            ++i;
+        }
+        if (!call->established() &&
+            now - call->lastSignal() >= std::chrono::seconds(runtime_.offerTimeout.load())) {
+            log::info(Subsystem::call, "Closing call due to timeout (offer-timeout)");
+            ending.emplace_back(id, Teardown::offerTimeout);
+        }
+    }
+    for (const auto& [id, reason] : ending) {
+        calls_.destroy(id, reason);
+    }
+}
+
+void SignallingEngine::addStatistics(Value& statistics) {
+    std::lock_guard lock(calls_.mutex());
+    Value current = Value::dict();
+    current.set("sessionsown", static_cast<int64_t>(calls_.size()));
+    current.set("sessionsforeign", int64_t{0});
+    current.set("sessionstotal", static_cast<int64_t>(calls_.size()));
+    statistics.set("currentstatistics", std::move(current));
+
+    Value total =
+        statistics.find("totalstatistics") ? *statistics.find("totalstatistics") : Value::dict();
+    total.set("managedsessions", static_cast<int64_t>(calls_.managedSessions()));
+    total.set("rejectedsessions", static_cast<int64_t>(calls_.rejectedSessions()));
+    total.set("timeoutsessions", static_cast<int64_t>(calls_.closed(Teardown::timeout)));
+    total.set("silenttimeoutsessions",
+              static_cast<int64_t>(calls_.closed(Teardown::silentTimeout)));
+    total.set("finaltimeoutsessions", static_cast<int64_t>(calls_.closed(Teardown::finalTimeout)));
+    total.set("offertimeoutsessions", static_cast<int64_t>(calls_.closed(Teardown::offerTimeout)));
+    total.set("regularterminatedsessions", static_cast<int64_t>(calls_.closed(Teardown::regular)));
+    total.set("forcedterminatedsessions", static_cast<int64_t>(calls_.closed(Teardown::forced)));
+    statistics.set("totalstatistics", std::move(total));
+
+    Value list = Value::list();
+    for (const auto& iface : interfaces_.all()) {
+        for (const auto& address : iface->addresses()) {
+            const auto& pool = address->ports();
+            Value entry = Value::dict();
+            entry.set("name", iface->name());
+            entry.set("address", address->local().toString());
+            Value ports = Value::dict();
+            ports.set("min", static_cast<int64_t>(pool.portMin()));
+            ports.set("max", static_cast<int64_t>(pool.portMax()));
+            ports.set("used", static_cast<int64_t>(pool.usedPorts()));
+            ports.set("free", static_cast<int64_t>(pool.freePairs() * 2));
+            ports.set("totals", static_cast<int64_t>(pool.totalPairs() * 2));
+            entry.set("ports", std::move(ports));
+            list.push(std::move(entry));
+        }
+    }
+    statistics.set("interfaces", std::move(list));
+}
+
+}  // namespace rtprelay::call

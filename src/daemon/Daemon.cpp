@@ -1,0 +1,262 @@
+#include "daemon/Daemon.h"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "daemon/ConfigChanges.h"
+#include "log/Log.h"
+
+#ifndef RTPRELAY_VERSION
+#define RTPRELAY_VERSION "0.0.0"
+#endif
+
+namespace rtprelay::daemon {
+
+using log::Subsystem;
+
+namespace {
+
+log::Settings logSettings(const config::Config& c) {
+    log::Settings s;
+    s.level = c.logLevel;
+    s.toStderr = c.foreground || c.logStderr;
+    s.timestamps = !c.noLogTimestamps;
+    s.facility = c.logFacility;
+    s.cdrFacility = c.logFacilityCdr;
+    s.ident = c.logName;
+    return s;
+}
+
+std::string absolute(const std::string& path) {
+    if (path.empty() || path[0] == '/') {
+        return path;
+    }
+    std::error_code ec;
+    auto p = std::filesystem::absolute(path, ec);
+    return ec ? path : p.string();
+}
+
+// Control threads: enough that a slow request never blocks the others, few enough to stay
+// out of the media threads' way.
+unsigned controlThreads(const config::Config& c) {
+    int n = c.numThreads / 2;
+    return static_cast<unsigned>(n < 2 ? 2 : (n > 4 ? 4 : n));
+}
+
+}  // namespace
+
+Daemon::Daemon(std::vector<std::string> args, config::Config config,
+               std::vector<std::string> configWarnings)
+    : args_(std::move(args)),
+      config_(std::move(config)),
+      configWarnings_(std::move(configWarnings)),
+      started_(std::chrono::steady_clock::now()) {
+    // The daemon changes directory to /; keep relative paths meaning what the operator typed.
+    config_.pidfile = absolute(config_.pidfile);
+    if (!config_.configFile.empty()) {
+        config_.configFile = absolute(config_.configFile);
+        for (auto& a : args_) {
+            if (a.rfind("--config-file=", 0) == 0 && a != "--config-file=none") {
+                a = "--config-file=" + config_.configFile;
+            }
+        }
+    }
+    runtime_.apply(config_);
+}
+
+void Daemon::failStart(const std::string& message) {
+    log::error(Subsystem::core, "{}", message);
+    if (daemonizer_.detached()) {
+        daemonizer_.fail("rtprelayd: " + message);
+    } else if (!(config_.foreground || config_.logStderr)) {
+        std::fprintf(stderr, "rtprelayd: %s\n", message.c_str());
+    }
+}
+
+void Daemon::startLogging() {
+    log::init(logSettings(config_));
+    for (const auto& w : configWarnings_) {
+        log::warning(Subsystem::config, "{}", w);
+    }
+    for (const auto& option : config_.unsupportedOptionsSet) {
+        log::warning(Subsystem::config, "option {} is not supported yet, ignored", option);
+    }
+}
+
+void Daemon::registerCommands() {
+    std::vector<net::Endpoint> controlEndpoints = config_.listenNg;
+    controlEndpoints.insert(controlEndpoints.end(), config_.listenTcpNg.begin(),
+                            config_.listenTcpNg.end());
+    interfaces_ = std::make_unique<media::InterfaceRegistry>(config_.interfaces, config_.portMin,
+                                                             config_.portMax, controlEndpoints);
+    signalling_ = std::make_unique<call::SignallingEngine>(*interfaces_, runtime_, config_.tos);
+    signalling_->registerCommands(commands_);
+
+    commands_.add("ping", [](const control::NgRequest&, control::bencode::Dict& reply) {
+        reply.emplace_back("result", "pong");
+    });
+    commands_.add("statistics", [this](const control::NgRequest&, control::bencode::Dict& reply) {
+        using control::bencode::Value;
+        auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::steady_clock::now() - started_)
+                          .count();
+        Value total = Value::dict();
+        total.set("uptime", static_cast<int64_t>(uptime));
+        Value statistics = Value::dict();
+        statistics.set("totalstatistics", std::move(total));
+        signalling_->addStatistics(statistics);
+        statistics.set("controlstatistics", controlStats_.snapshot());
+        reply.emplace_back("statistics", std::move(statistics));
+    });
+    commands_.addPlaceholdersForMissing();
+}
+
+void Daemon::bindListeners() {
+    processor_ = std::make_unique<control::NgProcessor>(commands_, cookieCache_, controlStats_);
+    server_ = std::make_unique<control::ControlServer>(*processor_, controlStats_,
+                                                       controlThreads(config_));
+    for (const auto& e : config_.listenNg) {
+        server_->bindUdp(e);
+    }
+    for (const auto& e : config_.listenTcpNg) {
+        server_->bindTcp(e);
+    }
+}
+
+void Daemon::changeLogLevel(int delta) {
+    int level = std::clamp(log::level() + delta, 0, 7);
+    log::setLevel(level);
+    log::notice(Subsystem::core, "log-level is now {}", level);
+}
+
+void Daemon::reload() {
+    log::notice(Subsystem::core, "SIGHUP received, reloading configuration from '{}'",
+                config_.configFile.empty() ? std::string("(no file)") : config_.configFile);
+    auto loaded = config::load(args_);
+    if (!loaded.config) {
+        log::error(Subsystem::config, "Reload failed, keeping the running configuration: {}",
+                   loaded.error);
+        return;
+    }
+    for (const auto& w : loaded.warnings) {
+        log::warning(Subsystem::config, "{}", w);
+    }
+    config::Config next = std::move(*loaded.config);
+    next.pidfile = absolute(next.pidfile);
+    next.configFile = absolute(next.configFile);
+    auto changes = compareConfigs(config_, next);
+    if (changes.empty()) {
+        log::notice(Subsystem::config, "Reload: nothing changed");
+    }
+    for (const auto& change : changes) {
+        if (change.appliedAtRuntime) {
+            log::notice(Subsystem::config, "Reload: {} changed from '{}' to '{}'", change.option,
+                        change.before, change.after);
+        } else {
+            log::warning(Subsystem::config,
+                         "Reload: {} changed from '{}' to '{}', takes effect after a restart",
+                         change.option, change.before, change.after);
+        }
+    }
+    // Apply the run-time options; keep the rest as running so later diffs stay accurate.
+    config_.logLevel = next.logLevel;
+    config_.timeout = next.timeout;
+    config_.silentTimeout = next.silentTimeout;
+    config_.finalTimeout = next.finalTimeout;
+    config_.offerTimeout = next.offerTimeout;
+    config_.deleteDelay = next.deleteDelay;
+    config_.maxSessions = next.maxSessions;
+    log::setLevel(config_.logLevel);
+    runtime_.apply(config_);
+}
+
+int Daemon::run() {
+    sigset_t handled;
+    sigemptyset(&handled);
+    for (int s : {SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2}) {
+        sigaddset(&handled, s);
+    }
+    signal(SIGPIPE, SIG_IGN);
+
+    if (!config_.foreground) {
+        try {
+            daemonizer_.detach();
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "rtprelayd: %s\n", e.what());
+            return 1;
+        }
+    }
+    // Blocked before any thread starts, so only the signalfd below ever sees them.
+    pthread_sigmask(SIG_BLOCK, &handled, nullptr);
+    int signalFd = signalfd(-1, &handled, SFD_CLOEXEC);
+
+    startLogging();
+    log::notice(Subsystem::core, "rtprelayd {} starting (pid {})", RTPRELAY_VERSION, getpid());
+    if (signalFd < 0) {
+        failStart(std::string("signalfd: ") + std::strerror(errno));
+        return 1;
+    }
+
+    registerCommands();
+    try {
+        bindListeners();
+        server_->start();
+        ticker_ =
+            std::make_unique<Ticker>(std::chrono::seconds(1), [this] { signalling_->tick(); });
+        if (!config_.pidfile.empty()) {
+            pidFile_.write(config_.pidfile);
+        }
+    } catch (const std::exception& e) {
+        failStart(e.what());
+        if (server_) {
+            server_->stop();
+        }
+        return 1;
+    }
+
+    daemonizer_.ready();
+    sd_notifyf(0, "READY=1\nMAINPID=%d\nSTATUS=answering ng requests", static_cast<int>(getpid()));
+    log::notice(Subsystem::core, "Startup complete, rtprelayd {}", RTPRELAY_VERSION);
+
+    for (;;) {
+        signalfd_siginfo info;
+        ssize_t n = ::read(signalFd, &info, sizeof info);
+        if (n != sizeof info) {
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            log::error(Subsystem::core, "signalfd read failed: {}", std::strerror(errno));
+            break;
+        }
+        int sig = static_cast<int>(info.ssi_signo);
+        if (sig == SIGTERM || sig == SIGINT) {
+            log::notice(Subsystem::core, "{} received, shutting down",
+                        sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            break;
+        }
+        if (sig == SIGHUP) {
+            reload();
+        } else if (sig == SIGUSR1) {
+            changeLogLevel(-1);
+        } else if (sig == SIGUSR2) {
+            changeLogLevel(+1);
+        }
+    }
+
+    sd_notify(0, "STOPPING=1");
+    server_->stop();
+    ticker_.reset();
+    pidFile_.remove();
+    ::close(signalFd);
+    log::notice(Subsystem::core, "Exiting");
+    return 0;
+}
+
+}  // namespace rtprelay::daemon

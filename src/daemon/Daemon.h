@@ -1,0 +1,58 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "call/SignallingEngine.h"
+#include "config/Config.h"
+#include "config/RuntimeSettings.h"
+#include "control/CommandRegistry.h"
+#include "control/ControlServer.h"
+#include "control/ControlStatistics.h"
+#include "control/CookieCache.h"
+#include "control/NgProcessor.h"
+#include "daemon/Daemonizer.h"
+#include "daemon/PidFile.h"
+#include "daemon/Ticker.h"
+#include "media/LocalInterface.h"
+
+namespace rtprelay::daemon {
+
+// The process: start-up order, the signal loop, reload and shutdown. Subsystems are owned
+// here and wired together; none of them knows about signals or the process lifecycle.
+class Daemon {
+public:
+    Daemon(std::vector<std::string> args, config::Config config,
+           std::vector<std::string> configWarnings);
+    // Returns the process exit status.
+    int run();
+
+private:
+    void startLogging();
+    void registerCommands();
+    void bindListeners();
+    void reload();
+    void changeLogLevel(int delta);
+    void failStart(const std::string& message);
+
+    std::vector<std::string> args_;
+    config::Config config_;
+    std::vector<std::string> configWarnings_;
+    config::RuntimeSettings runtime_;
+    std::chrono::steady_clock::time_point started_;
+
+    Daemonizer daemonizer_;
+    PidFile pidFile_;
+    control::ControlStatistics controlStats_;
+    control::CookieCache cookieCache_;
+    control::CommandRegistry commands_;
+    std::unique_ptr<control::NgProcessor> processor_;
+    std::unique_ptr<control::ControlServer> server_;
+    std::unique_ptr<media::InterfaceRegistry> interfaces_;
+    std::unique_ptr<call::SignallingEngine> signalling_;
+    std::unique_ptr<Ticker> ticker_;
+};
+
+}  // namespace rtprelay::daemon

@@ -1,0 +1,90 @@
+#include "media/SocketPair.h"
+
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+namespace rtprelay::media {
+
+namespace {
+
+int bindUdp(const net::IpAddress& address, uint16_t port, int tos) {
+    int family = address.isV4() ? AF_INET : AF_INET6;
+    int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return -1;
+    }
+    if (family == AF_INET6) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+    }
+    if (tos > 0) {
+        if (family == AF_INET) {
+            setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
+        } else {
+            setsockopt(fd, IPPROTO_IPV6, IPV6_TCLASS, &tos, sizeof tos);
+        }
+    }
+    sockaddr_storage ss;
+    socklen_t len = net::Endpoint(address, port).toSockaddr(ss);
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+}  // namespace
+
+std::unique_ptr<SocketPair> SocketPair::open(std::shared_ptr<LocalAddress> address, int tos) {
+    PortPool& pool = address->ports();
+    // Each pair is tried at most once per call of open(): a pool full of ports held by other
+    // processes ends in "out of ports" instead of a loop.
+    size_t attempts = pool.totalPairs();
+    for (size_t i = 0; i < attempts; ++i) {
+        auto port = pool.takePair();
+        if (!port) {
+            return nullptr;
+        }
+        int rtp = bindUdp(address->local(), *port, tos);
+        int rtcp = rtp >= 0 ? bindUdp(address->local(), static_cast<uint16_t>(*port + 1), tos) : -1;
+        if (rtp >= 0 && rtcp >= 0) {
+            return std::unique_ptr<SocketPair>(
+                new SocketPair(std::move(address), *port, rtp, rtcp, tos));
+        }
+        if (rtp >= 0) {
+            ::close(rtp);
+        }
+        pool.deferPair(*port);
+    }
+    return nullptr;
+}
+
+SocketPair::SocketPair(std::shared_ptr<LocalAddress> address, uint16_t port, int rtpFd, int rtcpFd,
+                       int tos)
+    : address_(std::move(address)), port_(port), rtpFd_(rtpFd), rtcpFd_(rtcpFd), tos_(tos) {}
+
+SocketPair::~SocketPair() {
+    ::close(rtpFd_);
+    if (rtcpFd_ >= 0) {
+        ::close(rtcpFd_);
+    }
+    address_->ports().releasePair(port_);
+}
+
+void SocketPair::closeRtcp() {
+    if (rtcpFd_ >= 0) {
+        ::close(rtcpFd_);
+        rtcpFd_ = -1;
+    }
+}
+
+bool SocketPair::reopenRtcp() {
+    if (rtcpFd_ < 0) {
+        rtcpFd_ = bindUdp(address_->local(), rtcpPort(), tos_);
+    }
+    return rtcpFd_ >= 0;
+}
+
+}  // namespace rtprelay::media

@@ -1,0 +1,137 @@
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "protocol/DaemonFixture.h"
+
+namespace rtprelay::test {
+
+// rtprelayd with media on loopback and a port range of its own, plus helpers to build ng
+// requests the way Kamailio sends them and to compare SDP against golden text.
+class SignallingFixture : public ::testing::Test {
+protected:
+    void SetUp() override {}
+
+    void startDaemon(std::vector<std::string> extra = {}, int rangeSize = 200) {
+        // A range unlikely to collide with parallel test processes.
+        portMin_ = 20000 + static_cast<int>((::getpid() * 211) % 18000) / 2 * 2;
+        portMax_ = portMin_ + rangeSize - 1;
+        ngPort_ = freePort(SOCK_DGRAM);
+        std::vector<std::string> args = {"--config-file=none",
+                                         "-f",
+                                         "-E",
+                                         "--no-log-timestamps",
+                                         "-n",
+                                         "127.0.0.1:" + std::to_string(ngPort_),
+                                         "-m",
+                                         std::to_string(portMin_),
+                                         "-M",
+                                         std::to_string(portMax_)};
+        bool hasInterface = false;
+        for (const auto& a : extra) {
+            hasInterface = hasInterface || a == "-i" || a.rfind("--interface", 0) == 0;
+        }
+        if (!hasInterface) {
+            args.push_back("-i");
+            args.push_back("127.0.0.1");
+        }
+        args.insert(args.end(), extra.begin(), extra.end());
+        daemon_ = std::make_unique<DaemonProcess>(args);
+        server_ = net::Endpoint(net::IpAddress::loopback(net::Family::ipv4), ngPort_);
+        ASSERT_TRUE(waitForPong(server_, std::chrono::seconds(5))) << daemon_->log();
+        client_ = std::make_unique<NgUdpClient>(server_);
+    }
+
+    control::bencode::Value request(const control::bencode::Value& r) {
+        auto reply = client_->request(r);
+        EXPECT_TRUE(reply) << "no reply; daemon log:\n" << daemon_->log();
+        return reply ? *reply : control::bencode::Value::dict();
+    }
+
+    static control::bencode::Value offer(const std::string& callId, const std::string& fromTag,
+                                         const std::string& sdp) {
+        auto v = command("offer");
+        v.set("call-id", callId);
+        v.set("from-tag", fromTag);
+        v.set("sdp", sdp);
+        return v;
+    }
+
+    static control::bencode::Value answer(const std::string& callId, const std::string& fromTag,
+                                          const std::string& toTag, const std::string& sdp) {
+        auto v = command("answer");
+        v.set("call-id", callId);
+        v.set("from-tag", fromTag);
+        v.set("to-tag", toTag);
+        v.set("sdp", sdp);
+        return v;
+    }
+
+    static control::bencode::Value del(const std::string& callId) {
+        auto v = command("delete");
+        v.set("call-id", callId);
+        return v;
+    }
+
+    static std::string sdpOf(const control::bencode::Value& reply) {
+        const auto* s = reply.find("sdp");
+        return s && s->isString() ? s->str() : std::string();
+    }
+
+    // Ports of every m= line, in order.
+    static std::vector<int> mediaPorts(const std::string& sdp) {
+        std::vector<int> ports;
+        std::regex m("m=[a-z]+ ([0-9]+) ");
+        for (auto it = std::sregex_iterator(sdp.begin(), sdp.end(), m);
+             it != std::sregex_iterator(); ++it) {
+            ports.push_back(std::stoi((*it)[1]));
+        }
+        return ports;
+    }
+
+    // Golden comparison: `expected` uses LF line ends and {P0} {P0+1} {P1} {P1+1} ... for the
+    // ports of the m= lines; the actual SDP must use CRLF, and its ports must lie in the
+    // configured range with RTP even.
+    void expectSdp(const std::string& actual, std::string expected) {
+        auto ports = mediaPorts(actual);
+        for (size_t i = 0; i < ports.size(); ++i) {
+            if (ports[i] == 0) {
+                continue;
+            }
+            EXPECT_GE(ports[i], portMin_) << actual;
+            EXPECT_LE(ports[i] + 1, portMax_) << actual;
+            EXPECT_EQ(ports[i] % 2, 0) << actual;
+            std::string p = "{P" + std::to_string(i) + "}";
+            std::string p1 = "{P" + std::to_string(i) + "+1}";
+            expected = std::regex_replace(
+                expected, std::regex(std::regex_replace(p1, std::regex("[{}+]"), "\\$&")),
+                std::to_string(ports[i] + 1));
+            expected = std::regex_replace(
+                expected, std::regex(std::regex_replace(p, std::regex("[{}+]"), "\\$&")),
+                std::to_string(ports[i]));
+        }
+        std::string crlf;
+        for (char c : expected) {
+            if (c == '\n') {
+                crlf += "\r\n";
+            } else {
+                crlf += c;
+            }
+        }
+        EXPECT_EQ(actual, crlf);
+    }
+
+    int portMin_ = 0;
+    int portMax_ = 0;
+    uint16_t ngPort_ = 0;
+    net::Endpoint server_;
+    std::unique_ptr<DaemonProcess> daemon_;
+    std::unique_ptr<NgUdpClient> client_;
+};
+
+}  // namespace rtprelay::test
