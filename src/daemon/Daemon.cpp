@@ -1,6 +1,7 @@
 #include "daemon/Daemon.h"
 
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
@@ -77,6 +78,20 @@ void Daemon::failStart(const std::string& message) {
         daemonizer_.fail("rtprelayd: " + message);
     } else if (!(config_.foreground || config_.logStderr)) {
         std::fprintf(stderr, "rtprelayd: %s\n", message.c_str());
+    }
+}
+
+void Daemon::raiseFileLimit() {
+    // Every media port is a socket: the default soft limit of 1024 would cap the daemon at a
+    // few hundred calls. Take what the hard limit allows (systemd units raise that).
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        rlim_t before = limit.rlim_cur;
+        limit.rlim_cur = limit.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &limit) == 0) {
+            log::info(Subsystem::core, "Raised the open file limit from {} to {}", before,
+                      limit.rlim_cur);
+        }
     }
 }
 
@@ -204,6 +219,7 @@ int Daemon::run() {
         return 1;
     }
 
+    raiseFileLimit();
     registerCommands();
     try {
         bindListeners();

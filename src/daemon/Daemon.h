@@ -31,6 +31,7 @@ public:
 
 private:
     void startLogging();
+    void raiseFileLimit();
     void registerCommands();
     void bindListeners();
     void reload();
