@@ -20,8 +20,9 @@ MediaLeg& Party::leg(size_t index) {
     return *media[index];
 }
 
-Call::Call(std::string callId)
+Call::Call(std::string callId, uint64_t key)
     : callId_(std::move(callId)),
+      key_(key),
       created_(std::chrono::system_clock::now()),
       lastSignal_(std::chrono::steady_clock::now()),
       lastSignalWall_(created_) {}
@@ -69,7 +70,7 @@ Party& Call::addParty(std::string tag, std::string viaBranch) {
     return *parties_.back();
 }
 
-void Call::removeParty(Party& party) {
+std::unique_ptr<Party> Call::removeParty(Party& party) {
     for (auto& p : parties_) {
         if (p->peer == &party) {
             p->peer = nullptr;
@@ -78,9 +79,15 @@ void Call::removeParty(Party& party) {
     partyDeletions.erase(std::remove_if(partyDeletions.begin(), partyDeletions.end(),
                                         [&](const auto& d) { return d.first == &party; }),
                          partyDeletions.end());
-    parties_.erase(std::remove_if(parties_.begin(), parties_.end(),
-                                  [&](const auto& p) { return p.get() == &party; }),
-                   parties_.end());
+    std::unique_ptr<Party> removed;
+    for (auto it = parties_.begin(); it != parties_.end(); ++it) {
+        if (it->get() == &party) {
+            removed = std::move(*it);
+            parties_.erase(it);
+            break;
+        }
+    }
+    return removed;
 }
 
 bool Call::established() const {

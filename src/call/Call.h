@@ -15,22 +15,27 @@ class Call {
 public:
     using SteadyTime = std::chrono::steady_clock::time_point;
 
-    explicit Call(std::string callId);
+    Call(std::string callId, uint64_t key);
 
     const std::string& callId() const { return callId_; }
+    // Unique for the daemon's lifetime: names the call to the media relay.
+    uint64_t key() const { return key_; }
     std::chrono::system_clock::time_point created() const { return created_; }
     SteadyTime lastSignal() const { return lastSignal_; }
     std::chrono::system_clock::time_point lastSignalWall() const { return lastSignalWall_; }
     void touch();
 
     std::string createdFrom;
+    bool blocked = false;  // `block media` without a party: nothing is forwarded
+    int tos = 0;
 
     Party* findTag(const std::string& tag) const;
     Party* findUntagged(const std::string& viaBranch) const;
     Party* findViaBranch(const std::string& viaBranch) const;
     Party& addParty(std::string tag, std::string viaBranch);
-    // Removes a party, clearing peer links to it.
-    void removeParty(Party& party);
+    // Takes a party out of the call, clearing peer links to it. The caller keeps it alive
+    // until the relay no longer uses its sockets.
+    std::unique_ptr<Party> removeParty(Party& party);
     const std::vector<std::unique_ptr<Party>>& parties() const { return parties_; }
 
     // A pair of parties have both sent SDP: the call was answered.
@@ -42,6 +47,7 @@ public:
 
 private:
     std::string callId_;
+    uint64_t key_;
     std::chrono::system_clock::time_point created_;
     SteadyTime lastSignal_;
     std::chrono::system_clock::time_point lastSignalWall_;

@@ -26,7 +26,7 @@ Call* CallRegistry::find(const std::string& callId) {
 }
 
 Call& CallRegistry::create(const std::string& callId) {
-    auto [it, inserted] = calls_.emplace(callId, std::make_unique<Call>(callId));
+    auto [it, inserted] = calls_.emplace(callId, std::make_unique<Call>(callId, nextKey_++));
     return *it->second;
 }
 

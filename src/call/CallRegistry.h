@@ -25,6 +25,7 @@ public:
     Call* find(const std::string& callId);
     Call& create(const std::string& callId);
     // Removes the call (its sockets close, ports return to the pools) and counts the reason.
+    // Whoever relays the call's media must have let go of it first.
     void destroy(const std::string& callId, Teardown reason);
     // Drops a call created by a request that then failed: not counted as a session.
     void discard(const std::string& callId);
@@ -40,6 +41,7 @@ public:
 
 private:
     std::mutex mutex_;
+    uint64_t nextKey_ = 1;
     std::unordered_map<std::string, std::unique_ptr<Call>> calls_;
     uint64_t managed_ = 0;
     uint64_t rejected_ = 0;

@@ -1,18 +1,30 @@
 #include "call/CallStats.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 
+#include "log/Log.h"
 #include "sdp/Direction.h"
 
 namespace rtprelay::call {
 
 using control::bencode::Dict;
 using control::bencode::Value;
+using media::StreamCounters;
 
 namespace {
 
 int64_t seconds(std::chrono::system_clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+int64_t micros(std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+}
+
+std::string secondsDotMicros(int64_t us) {
+    return fmt::format("{}.{:06}", us / 1000000, us % 1000000);
 }
 
 Value endpointValue(const net::Endpoint& e) {
@@ -42,28 +54,42 @@ struct Totals {
     }
 };
 
+int64_t lastPacketSeconds(const StreamCounters& c) {
+    return c.lastPacketUs.load() / 1000000;
+}
+
 Value streamValue(const MediaLeg& leg, bool rtcp, const Party& party) {
     Value s = Value::dict();
-    const StreamCounters& counters = rtcp ? leg.rtcpIn : leg.rtpIn;
+    const auto& rt = *leg.runtime;
+    const StreamCounters& in = rtcp ? rt.rtcpIn : rt.rtpIn;
+    const StreamCounters& out = rtcp ? rt.rtcpOut : rt.rtpOut;
     if (leg.sockets) {
         s.set("local port", static_cast<int64_t>(rtcp && !leg.rtcpMux ? leg.sockets->rtcpPort()
                                                                       : leg.sockets->rtpPort()));
         s.set("local address", leg.sockets->address().local().toString());
         s.set("family", leg.sockets->address().local().isV4() ? "IPv4" : "IPv6");
     }
-    const auto& endpoint = rtcp ? leg.rtcpEndpoint : leg.rtpEndpoint;
+    auto learned = rt.learned();
+    const auto& sdpEndpoint = rtcp ? leg.rtcpEndpoint : leg.rtpEndpoint;
+    const auto& learnedEndpoint = rtcp && !leg.rtcpMux ? learned.rtcp : learned.rtp;
+    bool confirmed = rtcp && !leg.rtcpMux ? learned.rtcpConfirmed : learned.rtpConfirmed;
+    const auto& endpoint = confirmed && learnedEndpoint ? learnedEndpoint : sdpEndpoint;
     if (endpoint) {
         s.set("endpoint", endpointValue(*endpoint));
-        s.set("advertised endpoint", endpointValue(*endpoint));
     }
-    int64_t last = counters.lastPacketUs.load() / 1000000;
-    s.set("last packet", last);
+    if (sdpEndpoint) {
+        s.set("advertised endpoint", endpointValue(*sdpEndpoint));
+    }
+    s.set("last packet", lastPacketSeconds(in));
     s.set("last kernel packet", int64_t{0});
-    s.set("last user packet", last);
+    s.set("last user packet", lastPacketSeconds(in));
     Value flags = Value::list();
     flags.push(rtcp ? "RTCP" : "RTP");
-    if (endpoint) {
+    if (sdpEndpoint) {
         flags.push("filled");
+    }
+    if (confirmed) {
+        flags.push("confirmed");
     }
     if (party.strictSource) {
         flags.push("strict source address");
@@ -72,7 +98,11 @@ Value streamValue(const MediaLeg& leg, bool rtcp, const Party& party) {
         flags.push("media handover");
     }
     s.set("flags", std::move(flags));
-    s.set("stats", countersValue(counters));
+    s.set("stats", countersValue(in));
+    s.set("stats_out", countersValue(out));
+    if (!rtcp) {
+        s.set("foreign source drops", static_cast<int64_t>(rt.foreignSourceDrops.load()));
+    }
     return s;
 }
 
@@ -105,6 +135,7 @@ Value partyValue(const Party& party, Totals& totals) {
     Value medias = Value::list();
     for (const auto& legPtr : party.media) {
         const MediaLeg& leg = *legPtr;
+        const auto& rt = *leg.runtime;
         Value m = Value::dict();
         m.set("index", static_cast<int64_t>(leg.index + 1));
         m.set("type", leg.type);
@@ -114,11 +145,11 @@ Value partyValue(const Party& party, Totals& totals) {
         }
         Value streams = Value::list();
         streams.push(streamValue(leg, false, party));
-        totals.add(0, leg.rtpIn);
+        totals.add(0, rt.rtpIn);
         if (!leg.rtcpMux) {
             streams.push(streamValue(leg, true, party));
         }
-        totals.add(1, leg.rtcpIn);
+        totals.add(1, rt.rtcpIn);
         m.set("streams", std::move(streams));
         Value flags = Value::list();
         if (leg.hasRemote) {
@@ -139,22 +170,62 @@ Value partyValue(const Party& party, Totals& totals) {
             flags.push("asymmetric");
         }
         m.set("flags", std::move(flags));
+        Value ssrcs = Value::list();
+        for (uint32_t i = 0; i < rt.ssrcCount.load(); ++i) {
+            Value e = Value::dict();
+            e.set("SSRC", static_cast<int64_t>(rt.ssrcs[i].ssrc.load()));
+            ssrcs.push(std::move(e));
+        }
+        m.set("ingress SSRCs", std::move(ssrcs));
+        Value pts = Value::list();
+        for (const auto& pt : rt.payloadTypes) {
+            if (int v = pt.load(); v > 0) {
+                pts.push(static_cast<int64_t>(v - 1));
+            }
+        }
+        m.set("payload types seen", std::move(pts));
         medias.push(std::move(m));
     }
     p.set("medias", std::move(medias));
     return p;
 }
 
+Value ssrcTable(const Call& call) {
+    Value table = Value::dict();
+    for (const auto& party : call.parties()) {
+        for (const auto& leg : party->media) {
+            const auto& rt = *leg->runtime;
+            for (uint32_t i = 0; i < rt.ssrcCount.load(); ++i) {
+                const auto& s = rt.ssrcs[i];
+                Value e = Value::dict();
+                e.set("SSRC", static_cast<int64_t>(s.ssrc.load()));
+                e.set("bytes", static_cast<int64_t>(s.bytes.load()));
+                e.set("packets", static_cast<int64_t>(s.packets.load()));
+                e.set("last RTP timestamp", static_cast<int64_t>(s.lastTimestamp.load()));
+                e.set("last RTP seq", static_cast<int64_t>(s.lastSequence.load()));
+                if (rt.rtcp.reports.load() > 0) {
+                    e.set("cumulative loss", static_cast<int64_t>(rt.rtcp.cumulativeLost.load()));
+                    e.set("fraction lost", static_cast<int64_t>(rt.rtcp.fractionLost.load()));
+                    e.set("jitter", static_cast<int64_t>(rt.rtcp.jitter.load()));
+                    e.set("round-trip time",
+                          static_cast<int64_t>(rt.rtcp.roundTripMs.load()) * 1000);
+                }
+                table.set(std::to_string(s.ssrc.load()), std::move(e));
+            }
+        }
+    }
+    return table;
+}
+
 }  // namespace
 
 void addCallStats(const Call& call, Dict& reply, const Party* only) {
-    auto created = call.created();
-    auto createdUs =
-        std::chrono::duration_cast<std::chrono::microseconds>(created.time_since_epoch()).count();
-    reply.emplace_back("created", seconds(created));
+    auto createdUs = micros(call.created());
+    reply.emplace_back("created", seconds(call.created()));
     reply.emplace_back("created_us", static_cast<int64_t>(createdUs % 1000000));
     reply.emplace_back("created_ts", static_cast<int64_t>(createdUs));
     reply.emplace_back("last signal", seconds(call.lastSignalWall()));
+    reply.emplace_back("SSRC", ssrcTable(call));
     Totals totals;
     Value tags = Value::dict();
     for (const auto& party : call.parties()) {
@@ -174,6 +245,98 @@ void addCallStats(const Call& call, Dict& reply, const Party* only) {
         t.set(names[k], std::move(v));
     }
     reply.emplace_back("totals", std::move(t));
+}
+
+std::string cdrLine(const Call& call, Teardown reason) {
+    auto now = std::chrono::system_clock::now();
+    std::string line =
+        fmt::format("ci={}, created_from={}, last_signal={}, tos={}, ", call.callId(),
+                    call.createdFrom, seconds(call.lastSignalWall()), call.tos);
+    size_t index = 0;
+    for (const auto& partyPtr : call.parties()) {
+        const Party& p = *partyPtr;
+        std::string ml = fmt::format("ml{}_", index++);
+        int64_t start = micros(p.created);
+        int64_t end = micros(p.ended.value_or(now));
+        line += fmt::format(
+            "{0}start_time={1}, {0}end_time={2}, {0}duration={3}, {0}termination={4}, "
+            "{0}local_tag={5}, {0}local_tag_type={6}, ",
+            ml, secondsDotMicros(start), secondsDotMicros(end), secondsDotMicros(end - start),
+            teardownName(reason), p.tag, p.offerer ? "FROM_TAG" : "TO_TAG");
+        if (p.peer) {
+            line += fmt::format("{}remote_tag={}, ", ml, p.peer->tag);
+        }
+        for (const auto& legPtr : p.media) {
+            const MediaLeg& leg = *legPtr;
+            const auto& rt = *leg.runtime;
+            int firstPt = 0;
+            for (const auto& pt : rt.payloadTypes) {
+                if (int v = pt.load(); v > 0) {
+                    firstPt = v;
+                    break;
+                }
+            }
+            line += firstPt ? fmt::format("payload_type={}, ", firstPt - 1)
+                            : std::string("payload_type=unknown, ");
+            auto learned = rt.learned();
+            for (int rtcp = 0; rtcp < 2; ++rtcp) {
+                const auto& endpoint = rtcp ? (learned.rtcp ? learned.rtcp : leg.rtcpEndpoint)
+                                            : (learned.rtp ? learned.rtp : leg.rtpEndpoint);
+                const StreamCounters& c = rtcp ? rt.rtcpIn : rt.rtpIn;
+                std::string s =
+                    fmt::format("{}midx{}_{}_", ml, leg.index + 1, rtcp ? "rtcp" : "rtp");
+                line += fmt::format(
+                    "{0}endpoint_ip={1}, {0}endpoint_port={2}, {0}local_relay_ip={3}, "
+                    "{0}local_relay_port={4}, {0}relayed_packets={5}, {0}relayed_bytes={6}, "
+                    "{0}relayed_errors={7}, {0}last_packet={8}, {0}in_tos_tclass=0, ",
+                    s, endpoint ? endpoint->address().toString() : "0.0.0.0",
+                    endpoint ? endpoint->port() : 0,
+                    leg.sockets ? leg.sockets->address().local().toString() : "0.0.0.0",
+                    leg.sockets ? (rtcp ? leg.sockets->rtcpPort() : leg.sockets->rtpPort()) : 0,
+                    c.packets.load(), c.bytes.load(), c.errors.load(), lastPacketSeconds(c));
+            }
+        }
+    }
+    return line;
+}
+
+void logFinalStats(const Call& call) {
+    using log::Subsystem;
+    if (!log::enabled(log::Level::info)) {
+        return;
+    }
+    log::info(Subsystem::call, "Final packet stats:");
+    auto now = std::chrono::system_clock::now();
+    for (const auto& partyPtr : call.parties()) {
+        const Party& p = *partyPtr;
+        auto age = std::chrono::duration_cast<std::chrono::seconds>(now - p.created).count();
+        log::info(Subsystem::call, "--- Tag '{}'{}, created {}:{:02} ago for branch '{}'", p.tag,
+                  p.label.empty() ? "" : " (label '" + p.label + "')", age / 60, age % 60,
+                  p.viaBranch);
+        for (const auto& legPtr : p.media) {
+            const MediaLeg& leg = *legPtr;
+            const auto& rt = *leg.runtime;
+            log::info(Subsystem::call, "------ Media #{} ({} over {}) using {}", leg.index + 1,
+                      leg.type, leg.protocol, leg.codec.empty() ? "unknown codec" : leg.codec);
+            if (!leg.sockets) {
+                continue;
+            }
+            for (int rtcp = 0; rtcp < 2; ++rtcp) {
+                const auto& in = rtcp ? rt.rtcpIn : rt.rtpIn;
+                const auto& out = rtcp ? rt.rtcpOut : rt.rtpOut;
+                const auto& endpoint = rtcp ? leg.rtcpEndpoint : leg.rtpEndpoint;
+                log::info(Subsystem::call,
+                          "--------- Port {}:{} <> {}{}, SSRC {:x}, in {} p, {} b, {} e, out {} p, "
+                          "{} b, {} e",
+                          leg.sockets->address().local().toString(),
+                          rtcp ? leg.sockets->rtcpPort() : leg.sockets->rtpPort(),
+                          endpoint ? endpoint->toString() : "(unknown)", rtcp ? " (RTCP)" : "",
+                          rt.ssrcCount.load() ? rt.ssrcs[0].ssrc.load() : 0, in.packets.load(),
+                          in.bytes.load(), in.errors.load(), out.packets.load(), out.bytes.load(),
+                          out.errors.load());
+            }
+        }
+    }
 }
 
 }  // namespace rtprelay::call

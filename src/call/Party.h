@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/IpAddress.h"
+#include "media/LegRuntime.h"
 #include "media/LocalInterface.h"
 #include "media/SocketPair.h"
 #include "sdp/Direction.h"
@@ -15,15 +16,6 @@
 #include "sdp/SessionDescription.h"
 
 namespace rtprelay::call {
-
-// Counters of one direction of one stream (RTP or RTCP). Written by the media relay, read
-// by query/delete; atomics so neither side locks.
-struct StreamCounters {
-    std::atomic<uint64_t> packets{0};
-    std::atomic<uint64_t> bytes{0};
-    std::atomic<uint64_t> errors{0};
-    std::atomic<int64_t> lastPacketUs{0};  // wall clock, µs
-};
 
 // One party's side of one m= line: where the party wants media (from its SDP) and the local
 // sockets it sends media to (advertised to it in the SDP we send it).
@@ -43,8 +35,8 @@ struct MediaLeg {
     sdp::Direction direction = sdp::Direction::sendrecv;
     std::string codec;  // first format, e.g. "PCMU/8000"
     std::unique_ptr<media::SocketPair> sockets;
-    StreamCounters rtpIn;
-    StreamCounters rtcpIn;
+    // Counters and learning state shared with the relay worker.
+    std::shared_ptr<media::LegRuntime> runtime = std::make_shared<media::LegRuntime>();
 };
 
 // A party of a call (rtpengine's "monologue"): one SIP tag, or an untagged callee told apart
@@ -75,6 +67,10 @@ public:
     bool strictSource = false;
     bool mediaHandover = false;
     bool asymmetric = false;
+    bool blocked = false;  // `block media` for what this party sends
+    media::LearningMode learning = media::LearningMode::heuristic;
+    bool offerer = false;  // sent the call's first offer (FROM_TAG in CDRs)
+    std::optional<std::chrono::system_clock::time_point> ended;
 
     bool answeredOrOffered() const { return lastSdp.has_value(); }
     bool matchesTag(const std::string& t) const;

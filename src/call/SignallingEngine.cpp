@@ -83,8 +83,13 @@ struct SignallingEngine::Roles {
 };
 
 SignallingEngine::SignallingEngine(media::InterfaceRegistry& interfaces,
-                                   const config::RuntimeSettings& runtime, int defaultTos)
-    : interfaces_(interfaces), runtime_(runtime), defaultTos_(defaultTos) {}
+                                   const config::RuntimeSettings& runtime, int defaultTos,
+                                   media::LearningMode defaultLearning, media::Relay* relay)
+    : interfaces_(interfaces),
+      runtime_(runtime),
+      defaultTos_(defaultTos),
+      defaultLearning_(defaultLearning),
+      relay_(relay) {}
 
 void SignallingEngine::registerCommands(control::CommandRegistry& commands) {
     commands.add("offer", [this](const control::NgRequest& r, Dict& reply) {
@@ -97,6 +102,10 @@ void SignallingEngine::registerCommands(control::CommandRegistry& commands) {
                  [this](const control::NgRequest& r, Dict& reply) { deleteCall(r, reply); });
     commands.add("query", [this](const control::NgRequest& r, Dict& reply) { query(r, reply); });
     commands.add("list", [this](const control::NgRequest& r, Dict& reply) { list(r, reply); });
+    commands.add("block media",
+                 [this](const control::NgRequest& r, Dict& reply) { blockMedia(r, reply, true); });
+    commands.add("unblock media",
+                 [this](const control::NgRequest& r, Dict& reply) { blockMedia(r, reply, false); });
 }
 
 const media::LogicalInterface* SignallingEngine::interfaceNamed(const std::string& name) const {
@@ -257,7 +266,7 @@ void SignallingEngine::offerOrAnswer(const control::NgRequest& request, Dict& re
             calls_.discard(flags.callId);
         } else {
             for (Party* p : created) {
-                call->removeParty(*p);
+                call->removeParty(*p);  // never relayed: no sockets to wait for
             }
         }
     };
@@ -351,9 +360,21 @@ void SignallingEngine::offerOrAnswer(const control::NgRequest& request, Dict& re
         throw;
     }
 
-    // Commit.
+    // Commit. Sockets replaced by new ones stay open until the relay has let go of them.
+    std::vector<std::unique_ptr<media::SocketPair>> retired;
     Party& s = *roles.sender;
     Party& r = *roles.receiver;
+    if (newCall) {
+        s.offerer = true;
+    }
+    s.learning = defaultLearning_;
+    if (flags.endpointLearning) {
+        const std::string& mode = *flags.endpointLearning;
+        s.learning = mode == "off"         ? media::LearningMode::off
+                     : mode == "immediate" ? media::LearningMode::immediate
+                     : mode == "delayed"   ? media::LearningMode::delayed
+                                           : media::LearningMode::heuristic;
+    }
     s.peer = &r;
     r.peer = &s;
     s.interface = senderInterface;
@@ -364,7 +385,7 @@ void SignallingEngine::offerOrAnswer(const control::NgRequest& request, Dict& re
         s.label = flags.label;
     }
     if (isOffer && flags.tos) {
-        s.tos = r.tos = *flags.tos;
+        s.tos = r.tos = call->tos = *flags.tos;
     }
     s.strictSource = flags.strictSource;
     s.mediaHandover = flags.mediaHandover;
@@ -384,9 +405,11 @@ void SignallingEngine::offerOrAnswer(const control::NgRequest& request, Dict& re
             l->rejected = m.isRejected();
         }
         if (senderSockets[i]) {
+            retired.push_back(std::move(sl.sockets));
             sl.sockets = std::move(senderSockets[i]);
         }
         if (receiverSockets[i]) {
+            retired.push_back(std::move(rl.sockets));
             rl.sockets = std::move(receiverSockets[i]);
         }
         auto endpoints = remoteEndpoints(sdp, i, flags);
@@ -405,14 +428,10 @@ void SignallingEngine::offerOrAnswer(const control::NgRequest& request, Dict& re
             sl.rtcpMux = m.rtcpMux && sl.muxOfferedToParty;
             rl.rtcpMux =
                 rl.offeredMux && !rl.rejectMux && (sl.rtcpMux || rl.acceptMux || muxAccept);
-            for (MediaLeg* l : {&sl, &rl}) {
-                if (l->sockets) {
-                    if (l->rtcpMux) {
-                        l->sockets->closeRtcp();
-                    } else {
-                        l->sockets->reopenRtcp();
-                    }
-                }
+        }
+        for (MediaLeg* l : {&sl, &rl}) {
+            if (l->sockets && !l->rtcpMux) {
+                l->sockets->reopenRtcp();
             }
         }
     }
@@ -420,6 +439,17 @@ void SignallingEngine::offerOrAnswer(const control::NgRequest& request, Dict& re
     call->touch();
     call->deleteAt.reset();
     call->partyDeletions.clear();
+    updateRelay(*call);
+    retired.clear();
+    // With rtcp-mux one port per stream stays bound; the RTCP one is closed only now that the
+    // relay no longer listens on it.
+    for (auto* party : {&s, &r}) {
+        for (auto& leg : party->media) {
+            if (leg->sockets && leg->rtcpMux && leg->sockets->rtcpOpen()) {
+                leg->sockets->closeRtcp();
+            }
+        }
+    }
 
     std::vector<std::string> warnings;
     SdpRewriter rewriter(flags, isOffer);
@@ -434,7 +464,7 @@ void SignallingEngine::offerOrAnswer(const control::NgRequest& request, Dict& re
 
 void SignallingEngine::removeParty(Call& call, Party& party) {
     Party* peer = party.peer;
-    call.removeParty(party);
+    std::unique_ptr<Party> removed = call.removeParty(party);
     if (peer && !peer->peer) {
         // The other side falls back to a fork still talking to it, if any.
         for (const auto& p : call.parties()) {
@@ -444,6 +474,7 @@ void SignallingEngine::removeParty(Call& call, Party& party) {
             }
         }
     }
+    updateRelay(call);
 }
 
 void SignallingEngine::deleteCall(const control::NgRequest& request, Dict& reply) {
@@ -501,7 +532,7 @@ void SignallingEngine::deleteCall(const control::NgRequest& request, Dict& reply
     if (whole) {
         if (delay == 0) {
             log::info(Subsystem::call, "Deleting entire call");
-            calls_.destroy(flags.callId, Teardown::regular);
+            destroyCall(flags.callId, Teardown::regular);
         } else {
             log::info(Subsystem::call, "Scheduling deletion of entire call in {} seconds", delay);
             call->deleteAt = std::chrono::steady_clock::now() + std::chrono::seconds(delay);
@@ -549,8 +580,61 @@ void SignallingEngine::list(const control::NgRequest& request, Dict& reply) {
     reply.emplace_back("calls", std::move(ids));
 }
 
+std::optional<Teardown> SignallingEngine::timedOut(const Call& call, int64_t nowUs) const {
+    // rtpengine's classes (reference §6.2): a stream whose sender announced it will not send
+    // is "silent"; one whose sender never sent SDP is "offer"; the rest are "normal". The call
+    // lives while a normal or offer stream is within its limit, or, having no normal stream,
+    // while a silent one is. Signalling counts as activity.
+    int64_t signalUs = std::chrono::duration_cast<std::chrono::microseconds>(
+                           call.lastSignalWall().time_since_epoch())
+                           .count();
+    auto limitUs = [](int seconds) { return static_cast<int64_t>(seconds) * 1000000; };
+    if (!call.established()) {
+        // Unanswered calls are governed by offer-timeout alone (reference §10 item 12): media
+        // of the offerer has nowhere to go yet, so its silence says nothing.
+        if (nowUs - signalUs >= limitUs(runtime_.offerTimeout.load())) {
+            return Teardown::offerTimeout;
+        }
+        return std::nullopt;
+    }
+    bool anyNormal = false;
+    bool keep = false;
+    bool silentKeep = false;
+    std::optional<Teardown> reason;
+    for (const auto& party : call.parties()) {
+        for (const auto& leg : party->media) {
+            if (leg->rejected || !leg->sockets) {
+                continue;
+            }
+            const auto& rt = *leg->runtime;
+            int64_t last =
+                std::max({rt.rtpIn.lastPacketUs.load(), rt.rtcpIn.lastPacketUs.load(), signalUs});
+            int64_t idle = nowUs - last;
+            if (!leg->hasRemote) {
+                reason = Teardown::offerTimeout;
+                keep = keep || idle < limitUs(runtime_.offerTimeout.load());
+            } else if (leg->direction == sdp::Direction::recvonly ||
+                       leg->direction == sdp::Direction::inactive) {
+                reason = reason.value_or(Teardown::silentTimeout);
+                silentKeep = silentKeep || idle < limitUs(runtime_.silentTimeout.load());
+            } else {
+                anyNormal = true;
+                reason = Teardown::timeout;
+                keep = keep || idle < limitUs(runtime_.timeout.load());
+            }
+        }
+    }
+    if (!reason || keep || (!anyNormal && silentKeep)) {
+        return std::nullopt;
+    }
+    return reason;
+}
+
 void SignallingEngine::tick() {
     auto now = std::chrono::steady_clock::now();
+    int64_t nowUs = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
     std::lock_guard lock(calls_.mutex());
     std::vector<std::pair<std::string, Teardown>> ending;
     for (const auto& [id, call] : calls_.calls()) {
@@ -577,15 +661,127 @@ void SignallingEngine::tick() {
             }
             ++i;
         }
-        if (!call->established() &&
-            now - call->lastSignal() >= std::chrono::seconds(runtime_.offerTimeout.load())) {
-            log::info(Subsystem::call, "Closing call due to timeout (offer-timeout)");
-            ending.emplace_back(id, Teardown::offerTimeout);
+        if (call->deleteAt || !call->partyDeletions.empty()) {
+            continue;  // a scheduled deletion postpones timeouts
+        }
+        if (auto reason = timedOut(*call, nowUs)) {
+            log::info(Subsystem::call, "Closing call due to timeout ({})",
+                      *reason == Teardown::offerTimeout    ? "offer-timeout"
+                      : *reason == Teardown::silentTimeout ? "silent-timeout"
+                                                           : "timeout");
+            ending.emplace_back(id, *reason);
         }
     }
     for (const auto& [id, reason] : ending) {
-        calls_.destroy(id, reason);
+        log::CallScope scope(id);
+        destroyCall(id, reason);
     }
+}
+
+void SignallingEngine::terminateAll(Teardown reason) {
+    std::lock_guard lock(calls_.mutex());
+    std::vector<std::string> ids;
+    for (const auto& [id, call] : calls_.calls()) {
+        ids.push_back(id);
+    }
+    for (const auto& id : ids) {
+        log::CallScope scope(id);
+        destroyCall(id, reason);
+    }
+}
+
+void SignallingEngine::destroyCall(const std::string& callId, Teardown reason) {
+    Call* call = calls_.find(callId);
+    if (!call) {
+        return;
+    }
+    if (relay_) {
+        relay_->removeCall(call->key());
+    }
+    auto now = std::chrono::system_clock::now();
+    for (const auto& p : call->parties()) {
+        p->ended = now;
+    }
+    logFinalStats(*call);
+    if (log::cdrEnabled()) {
+        log::cdr(cdrLine(*call, reason));
+    }
+    calls_.destroy(callId, reason);
+}
+
+void SignallingEngine::updateRelay(Call& call) {
+    if (!relay_) {
+        return;
+    }
+    std::vector<media::SocketRoute> routes;
+    for (const auto& partyPtr : call.parties()) {
+        Party& p = *partyPtr;
+        for (size_t i = 0; i < p.media.size(); ++i) {
+            MediaLeg& leg = *p.media[i];
+            if (!leg.sockets) {
+                continue;
+            }
+            MediaLeg* peerLeg =
+                (p.peer && i < p.peer->media.size()) ? p.peer->media[i].get() : nullptr;
+            for (int rtcp = 0; rtcp < 2; ++rtcp) {
+                int fd = rtcp ? leg.sockets->rtcpFd() : leg.sockets->rtpFd();
+                if (fd < 0 || (rtcp && leg.rtcpMux)) {
+                    continue;
+                }
+                media::SocketRoute route;
+                route.fd = fd;
+                route.rtcpSocket = rtcp != 0;
+                route.ingress = leg.runtime;
+                route.blocked = call.blocked || p.blocked || leg.rejected;
+                route.learning.mode = p.learning;
+                route.learning.expected = rtcp ? leg.rtcpEndpoint : leg.rtpEndpoint;
+                route.learning.strictSource = p.strictSource;
+                route.learning.mediaHandover = p.mediaHandover;
+                if (peerLeg && peerLeg->sockets && !peerLeg->rejected) {
+                    route.egress = peerLeg->runtime;
+                    route.outRtpFd = peerLeg->sockets->rtpFd();
+                    route.outRtcpFd = peerLeg->sockets->rtcpFd();
+                    if (peerLeg->hasRemote) {
+                        route.destRtp = peerLeg->rtpEndpoint;
+                        route.destRtcp = peerLeg->rtcpEndpoint;
+                    }
+                    route.egressMux = peerLeg->rtcpMux;
+                    route.egressAsymmetric = p.peer->asymmetric;
+                }
+                routes.push_back(std::move(route));
+            }
+        }
+    }
+    relay_->setRoutes(call.key(), std::move(routes));
+}
+
+void SignallingEngine::blockMedia(const control::NgRequest& request, Dict& reply, bool block) {
+    (void)reply;
+    CallFlags flags = parseCallFlags(request);
+    if (flags.callId.empty()) {
+        throw NgError("No call-id in message");
+    }
+    std::lock_guard lock(calls_.mutex());
+    Call* call = calls_.find(flags.callId);
+    if (!call) {
+        throw NgError("Unknown call-id");
+    }
+    if (flags.fromTag.empty()) {
+        call->blocked = block;
+        for (const auto& p : call->parties()) {
+            p->blocked = false;
+        }
+    } else {
+        Party* party = call->findTag(flags.fromTag);
+        if (!party) {
+            throw NgError("Unknown from-tag");
+        }
+        party->blocked = block;
+    }
+    log::info(Subsystem::call, "{} media{}", block ? "Blocking" : "Unblocking",
+              flags.fromTag.empty() ? std::string(" of the whole call")
+                                    : " from party '" + flags.fromTag + "'");
+    updateRelay(*call);
 }
 
 void SignallingEngine::addStatistics(Value& statistics) {
@@ -607,6 +803,15 @@ void SignallingEngine::addStatistics(Value& statistics) {
     total.set("offertimeoutsessions", static_cast<int64_t>(calls_.closed(Teardown::offerTimeout)));
     total.set("regularterminatedsessions", static_cast<int64_t>(calls_.closed(Teardown::regular)));
     total.set("forcedterminatedsessions", static_cast<int64_t>(calls_.closed(Teardown::forced)));
+    if (relay_) {
+        auto relayed = relay_->totals();
+        total.set("relayedpackets", static_cast<int64_t>(relayed.packets));
+        total.set("relayedpackets_user", static_cast<int64_t>(relayed.packets));
+        total.set("relayedbytes", static_cast<int64_t>(relayed.bytes));
+        total.set("relayedbytes_user", static_cast<int64_t>(relayed.bytes));
+        total.set("relayedpacketerrors", static_cast<int64_t>(relayed.errors));
+        total.set("relayedpacketerrors_user", static_cast<int64_t>(relayed.errors));
+    }
     statistics.set("totalstatistics", std::move(total));
 
     Value list = Value::list();

@@ -111,7 +111,16 @@ void Daemon::registerCommands() {
                             config_.listenTcpNg.end());
     interfaces_ = std::make_unique<media::InterfaceRegistry>(config_.interfaces, config_.portMin,
                                                              config_.portMax, controlEndpoints);
-    signalling_ = std::make_unique<call::SignallingEngine>(*interfaces_, runtime_, config_.tos);
+    relay_ = std::make_unique<media::Relay>(static_cast<unsigned>(std::max(1, config_.numThreads)));
+    auto learning = config_.endpointLearning == config::EndpointLearning::off
+                        ? media::LearningMode::off
+                    : config_.endpointLearning == config::EndpointLearning::immediate
+                        ? media::LearningMode::immediate
+                    : config_.endpointLearning == config::EndpointLearning::delayed
+                        ? media::LearningMode::delayed
+                        : media::LearningMode::heuristic;
+    signalling_ = std::make_unique<call::SignallingEngine>(*interfaces_, runtime_, config_.tos,
+                                                           learning, relay_.get());
     signalling_->registerCommands(commands_);
 
     commands_.add("ping", [](const control::NgRequest&, control::bencode::Dict& reply) {
@@ -223,6 +232,8 @@ int Daemon::run() {
     registerCommands();
     try {
         bindListeners();
+        relay_->start();
+        log::info(Subsystem::media, "Relaying media with {} worker threads", relay_->threads());
         server_->start();
         ticker_ =
             std::make_unique<Ticker>(std::chrono::seconds(1), [this] { signalling_->tick(); });
@@ -269,6 +280,8 @@ int Daemon::run() {
     sd_notify(0, "STOPPING=1");
     server_->stop();
     ticker_.reset();
+    signalling_->terminateAll(call::Teardown::forced);
+    relay_->stop();
     pidFile_.remove();
     ::close(signalFd);
     log::notice(Subsystem::core, "Exiting");

@@ -17,6 +17,7 @@
 #include "daemon/PidFile.h"
 #include "daemon/Ticker.h"
 #include "media/LocalInterface.h"
+#include "media/Relay.h"
 
 namespace rtprelay::daemon {
 
@@ -52,6 +53,7 @@ private:
     std::unique_ptr<control::NgProcessor> processor_;
     std::unique_ptr<control::ControlServer> server_;
     std::unique_ptr<media::InterfaceRegistry> interfaces_;
+    std::unique_ptr<media::Relay> relay_;
     std::unique_ptr<call::SignallingEngine> signalling_;
     std::unique_ptr<Ticker> ticker_;
 };

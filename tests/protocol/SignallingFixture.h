@@ -18,9 +18,15 @@ protected:
     void SetUp() override {}
 
     void startDaemon(std::vector<std::string> extra = {}, int rangeSize = 200) {
-        // A range unlikely to collide with parallel test processes.
-        portMin_ = 20000 + static_cast<int>((::getpid() * 211) % 18000) / 2 * 2;
-        portMax_ = portMin_ + rangeSize - 1;
+        // A range unlikely to collide with parallel test processes: random, and free right now.
+        for (int attempt = 0; attempt < 50; ++attempt) {
+            portMin_ =
+                20000 + static_cast<int>((::getpid() * 211 + attempt * 7919) % 18000) / 2 * 2;
+            portMax_ = portMin_ + rangeSize - 1;
+            if (rangeIsFree(portMin_, portMax_)) {
+                break;
+            }
+        }
         ngPort_ = freePort(SOCK_DGRAM);
         std::vector<std::string> args = {"--config-file=none",
                                          "-f",
@@ -45,6 +51,22 @@ protected:
         server_ = net::Endpoint(net::IpAddress::loopback(net::Family::ipv4), ngPort_);
         ASSERT_TRUE(waitForPong(server_, std::chrono::seconds(5))) << daemon_->log();
         client_ = std::make_unique<NgUdpClient>(server_);
+    }
+
+    static bool rangeIsFree(int first, int last) {
+        for (int port = first; port <= last; ++port) {
+            int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+            sockaddr_storage ss;
+            socklen_t len = net::Endpoint(net::IpAddress::loopback(net::Family::ipv4),
+                                          static_cast<uint16_t>(port))
+                                .toSockaddr(ss);
+            bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0;
+            ::close(fd);
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     control::bencode::Value request(const control::bencode::Value& r) {

@@ -455,7 +455,9 @@ TEST_F(Signalling, BadInputIsRejectedAndLeavesTheCallAsItWas) {
 class SignallingLimits : public SignallingFixture {};
 
 TEST_F(SignallingLimits, PortExhaustionFailsCleanlyAndRecoversAfterDeletes) {
-    startDaemon({}, 8);  // 4 RTP/RTCP pairs: two calls of one stream (two sides each)
+    // 4 RTP/RTCP pairs: two calls of one stream (two sides each). An address of its own, so
+    // no parallel test can hold one of the eight ports.
+    startDaemon({"-i", "127.0.0.9"}, 8);
     ASSERT_EQ(resultOf(request(offer("x1", "a", callerSdp))), "ok");
     ASSERT_EQ(resultOf(request(offer("x2", "a", callerSdp))), "ok");
     Value full = request(offer("x3", "a", callerSdp));

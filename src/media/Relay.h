@@ -1,0 +1,30 @@
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "media/RelayWorker.h"
+
+namespace rtprelay::media {
+
+// The userspace media relay: `num-threads` workers, each relaying a share of the calls.
+// All sockets of one call belong to one worker, so the learned endpoints that one direction
+// sets and the other reads stay inside one thread.
+class Relay {
+public:
+    explicit Relay(unsigned threads);
+    ~Relay();
+
+    void start();
+    void stop();
+
+    unsigned threads() const { return static_cast<unsigned>(workers_.size()); }
+    void setRoutes(uint64_t callKey, std::vector<SocketRoute> routes);
+    void removeCall(uint64_t callKey) { setRoutes(callKey, {}); }
+    RelayTotals totals() const;
+
+private:
+    std::vector<std::unique_ptr<RelayWorker>> workers_;
+};
+
+}  // namespace rtprelay::media
