@@ -1,0 +1,505 @@
+#!/usr/bin/env bash
+# End to end: real calls SIPp UAC -> Kamailio (rtpengine module, rtpengine_manage()) -> SIPp
+# UAS, with rtprelayd as Kamailio's rtpengine. Everything on 127.0.0.0/8: rtprelayd and
+# Kamailio on 127.0.0.1, the UAC on 127.0.0.2, the UAS on 127.0.0.3, ports picked at run time.
+# Checked, each with a FAIL line and exit status 1:
+#   - both SIPps exit 0 and their statistics count CALLS successful calls, none failed;
+#   - the SDP the UAS gets in the INVITE and the SDP the UAC gets in the 200 OK carry
+#     c=IN IP4 127.0.0.1, o=... IN IP4 127.0.0.1 (replace-origin) and an m= port in rtprelayd's
+#     port range (-m/-M), never the SIPp's own address or port;
+#   - while the calls are up (the UAC holds each call for a few seconds after the ACK) ng
+#     `list` shows every call-id, and `query` shows the two SIP tags, each with a media whose
+#     local port is the one advertised to that side and whose endpoint is that side's SIPp;
+#     with CONCURRENCY calls in parallel, `list` shows all of them at once;
+#   - after the BYEs (rtpengine_manage() sends delete; the daemon runs with --delete-delay=0)
+#     `list` is empty.
+# Usage: kamailio_sipp_call.sh PATH-TO-rtprelayd [CALLS (5)] [CONCURRENCY (CALLS)]
+# KEEP_WORK=1 keeps the temporary directory with all configs and logs.
+set -euo pipefail
+daemon="$1"
+calls="${2:-5}"
+concurrency="${3:-$calls}"
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+scenarios="$here/sipp"
+for tool in kamailio kamcmd sipp python3 ss; do
+  command -v "$tool" >/dev/null || { echo "FAIL: $tool not installed (scripts/setup)"; exit 1; }
+done
+modules="$(dirname "$(dpkg -L kamailio | grep '/modules/rtpengine.so$' | head -n 1)")"
+work="$(mktemp -d)"
+started="$(date +%s%N)"
+pids=() # processes started and not yet reaped
+forget() { # forget PID: drop a reaped process from pids
+  local p keep=()
+  for p in "${pids[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+  pids=("${keep[@]}")
+}
+reap() { # reap PID: wait for it, REPLY = its exit status
+  REPLY=0
+  wait "$1" || REPLY=$?
+  forget "$1"
+}
+stop() { # stop PID: terminate and reap
+  kill "$1" 2>/dev/null || true
+  reap "$1"
+}
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  if [ "${KEEP_WORK:-0}" = 1 ]; then echo "kept $work"; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+fail() {
+  echo "FAIL: $*"
+  local f
+  for f in rtprelayd.log kamailio.log uac.errors uas.errors monitor.err; do
+    if [ -s "$work/$f" ]; then echo "--- $f (last 25 lines)"; tail -n 25 "$work/$f"; fi
+  done
+  for f in uac.screen uas.screen; do # SIPp's message counts and last error
+    if [ -s "$work/$f" ]; then
+      echo "--- $f"
+      sed -n '1,/^------- Waiting/p' "$work/$f" | head -n 30
+    fi
+  done
+  exit 1
+}
+elapsed() { # seconds since the start, 1 decimal
+  local ds=$((($(date +%s%N) - started) / 100000000))
+  echo "$((ds / 10)).$((ds % 10))"
+}
+
+# --- ports --------------------------------------------------------------------------------------
+handed_out=" "
+# free_port N: sets REPLY to an even UDP port P such that P..P+N-1 are unbound and not handed
+# out before.
+free_port() {
+  local n="${1:-1}" p i ok
+  while :; do
+    p=$((20000 + (RANDOM % 5000) * 2))
+    ok=1
+    for ((i = 0; i < n; i++)); do
+      case "$handed_out" in *" $((p + i)) "*) ok=0 ;; esac
+      if ss -Hluan "sport = :$((p + i))" | grep -q .; then ok=0; fi
+    done
+    if [ "$ok" = 1 ]; then
+      for ((i = 0; i < n; i++)); do handed_out+="$((p + i)) "; done
+      REPLY="$p"
+      return
+    fi
+  done
+}
+# Other programs may bind a port between the check and our bind: every start below picks its
+# ports, and tries again with fresh ones (up to 3 times) when its process cannot start.
+# SIPp's control port is left to SIPp: without -cp it tries 8888 and the 59 ports above.
+# rtprelayd's media range: 1000 ports in 40000..59999 with nothing bound in them.
+while :; do
+  port_min=$((40000 + (RANDOM % 20) * 1000))
+  port_max=$((port_min + 999))
+  if ! ss -Hluan | awk -v lo="$port_min" -v hi="$port_max" \
+    '{ n = split($4, a, ":"); p = a[n] + 0; if (p >= lo && p <= hi) found = 1 } END { exit !found }'; then
+    break
+  fi
+done
+
+rate=50 # calls per second
+in_flight=$((calls < concurrency ? calls : concurrency))
+hold_ms=$((3000 + 1000 * in_flight / rate)) # every call of a wave is up at once for >= 3 s
+deadline=$((SECONDS + 52)) # SIPp is stopped by then, leaving time for the checks (< 60 s)
+
+# --- ng client and monitor ----------------------------------------------------------------------
+cat >"$work/ng.py" <<'PY'
+"""Tiny ng (bencode over UDP) client. ng.py PORT list LIMIT | ng.py PORT ping |
+ng.py PORT monitor STOPFILE OUTFILE LIMIT (polls list/query until STOPFILE exists)."""
+import os, socket, sys, time
+
+def benc(x):
+    if isinstance(x, int):
+        return b"i%de" % x
+    if isinstance(x, str):
+        x = x.encode()
+    if isinstance(x, bytes):
+        return b"%d:%s" % (len(x), x)
+    if isinstance(x, list):
+        return b"l" + b"".join(benc(v) for v in x) + b"e"
+    if isinstance(x, dict):
+        return b"d" + b"".join(benc(k) + benc(v) for k, v in sorted(x.items())) + b"e"
+    raise TypeError(x)
+
+def bdec(b, i=0):
+    c = b[i:i + 1]
+    if c == b"i":
+        j = b.index(b"e", i)
+        return int(b[i + 1:j]), j + 1
+    if c == b"l":
+        i, out = i + 1, []
+        while b[i:i + 1] != b"e":
+            v, i = bdec(b, i)
+            out.append(v)
+        return out, i + 1
+    if c == b"d":
+        i, out = i + 1, {}
+        while b[i:i + 1] != b"e":
+            k, i = bdec(b, i)
+            v, i = bdec(b, i)
+            out[k] = v
+        return out, i + 1
+    j = b.index(b":", i)
+    n = int(b[i:j])
+    return b[j + 1:j + 1 + n].decode("utf-8", "replace"), j + 1 + n
+
+class Ng:
+    def __init__(self, port):
+        self.addr = ("127.0.0.1", port)
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.settimeout(1.0)
+        self.n = 0
+
+    def __call__(self, **req):
+        self.n += 1
+        cookie = b"m%d_%d" % (os.getpid(), self.n)
+        msg = cookie + b" " + benc(req)
+        for _ in range(3):
+            self.sock.sendto(msg, self.addr)
+            try:
+                while True:
+                    data = self.sock.recv(1 << 20)
+                    if data.startswith(cookie + b" "):
+                        return bdec(data, len(cookie) + 1)[0]
+            except socket.timeout:
+                continue
+        raise RuntimeError("no reply from rtprelayd to %r" % req.get("command"))
+
+def legs_of(q):
+    """[(tag, local port, 'addr:port' endpoint)] of the tags that have a media with a stream."""
+    legs = []
+    for name, t in (q.get("tags") or {}).items():
+        if not name or t.get("tag") != name or not t.get("medias"):
+            continue
+        s = (t["medias"][0].get("streams") or [{}])[0]
+        ep = s.get("endpoint") or {}
+        if not s.get("local port") or not ep.get("port"):
+            continue
+        legs.append((name, s["local port"], "%s:%s" % (ep.get("address"), ep.get("port"))))
+    return sorted(legs)
+
+def monitor(ng, stopfile, outfile, limit):
+    seen, verified, last, most, polls = set(), {}, {}, 0, 0
+    while True:
+        stop = os.path.exists(stopfile)
+        r = ng(command="list", limit=limit)
+        ids = r.get("calls") or []
+        polls += 1
+        most = max(most, len(ids))
+        seen.update(ids)
+        for cid in ids:
+            if cid in verified:
+                continue
+            q = ng(**{"command": "query", "call-id": cid})
+            legs = legs_of(q) if q.get("result") == "ok" else []
+            if len(legs) == 2:
+                verified[cid] = legs
+            else:
+                last[cid] = repr(q)[:600]
+        if stop:
+            break
+        time.sleep(0.1)
+    with open(outfile, "w") as f:
+        f.write("POLLS %d\nMAX %d\n" % (polls, most))
+        for cid in sorted(seen):
+            f.write("SEEN %s\n" % cid)
+        for cid, legs in sorted(verified.items()):
+            f.write("VERIFIED %s %s\n" % (cid, " ".join("%s %s %s" % leg for leg in legs)))
+        for cid in sorted(seen - set(verified)):
+            f.write("UNVERIFIED %s last query: %s\n" % (cid, last.get(cid, "-")))
+
+ng = Ng(int(sys.argv[1]))
+if sys.argv[2] == "ping":
+    print(ng(command="ping").get("result"))
+elif sys.argv[2] == "list":
+    print("\n".join(ng(command="list", limit=int(sys.argv[3])).get("calls") or []))
+elif sys.argv[2] == "monitor":
+    monitor(ng, sys.argv[3], sys.argv[4], int(sys.argv[5]))
+PY
+ng() { python3 "$work/ng.py" "$ng_port" "$@"; }
+list_limit=$((calls + 100))
+
+# --- rtprelayd ----------------------------------------------------------------------------------
+start_daemon() { # one attempt on a fresh ng port; status 0 once it answers ng ping
+  free_port
+  ng_port="$REPLY"
+  echo "=== start on ng port $ng_port" >>"$work/rtprelayd.log"
+  "$daemon" --config-file=none -f -E -L 6 -i 127.0.0.1 -n "127.0.0.1:$ng_port" \
+    -m "$port_min" -M "$port_max" --delete-delay=0 >>"$work/rtprelayd.log" 2>&1 &
+  daemon_pid=$!
+  pids+=("$daemon_pid")
+  for _ in $(seq 1 50); do
+    grep -q "Startup complete" "$work/rtprelayd.log" && break
+    kill -0 "$daemon_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if grep -q "Startup complete" "$work/rtprelayd.log" && [ "$(ng ping 2>/dev/null)" = "pong" ]; then
+    return 0
+  fi
+  stop "$daemon_pid"
+  return 1
+}
+for attempt in 1 2 3; do
+  start_daemon && break
+  [ "$attempt" != 3 ] || fail "rtprelayd ($daemon) did not start and answer an ng ping (3 attempts)"
+done
+
+# --- Kamailio -----------------------------------------------------------------------------------
+flags="replace-origin trust-address ICE=remove"
+kamailio_cfg() {
+  cat >"$work/kamailio.cfg" <<CFG
+#!KAMAILIO
+debug=2
+log_stderror=yes
+children=2
+auto_aliases=no
+listen=udp:127.0.0.1:$sip_port
+mpath="$modules/"
+loadmodule "tm.so"
+loadmodule "sl.so"
+loadmodule "rr.so"
+loadmodule "pv.so"
+loadmodule "maxfwd.so"
+loadmodule "textops.so"
+loadmodule "siputils.so"
+loadmodule "ctl.so"
+loadmodule "rtpengine.so"
+modparam("ctl", "binrpc", "unix:$work/ctl.sock")
+modparam("rtpengine", "rtpengine_sock", "udp:127.0.0.1:$ng_port")
+
+# A record-routing proxy forwarding by Request-URI; rtpengine_manage() does offer on requests
+# with SDP, answer on replies with SDP, delete on BYE/CANCEL and in the failure route.
+request_route {
+  if (!mf_process_maxfwd_header("10")) { sl_send_reply("483", "Too Many Hops"); exit; }
+  if (has_totag()) {
+    if (!loose_route()) {
+      if (is_method("ACK") && t_check_trans()) { t_relay(); exit; }
+      sl_send_reply("404", "Not here");
+      exit;
+    }
+    if (is_method("BYE")) {
+      rtpengine_manage();
+    } else if (is_method("INVITE|UPDATE") && has_body("application/sdp")) {
+      rtpengine_manage("$flags");
+      t_on_reply("MANAGE_REPLY");
+    } else if (is_method("ACK") && has_body("application/sdp")) {
+      rtpengine_manage("$flags");
+    }
+    route(RELAY);
+  }
+  if (is_method("CANCEL")) {
+    if (t_check_trans()) { rtpengine_manage(); t_relay(); }
+    exit;
+  }
+  t_check_trans();
+  if (!is_method("INVITE")) { sl_send_reply("405", "Method Not Allowed"); exit; }
+  record_route();
+  if (has_body("application/sdp")) rtpengine_manage("$flags");
+  t_on_reply("MANAGE_REPLY");
+  t_on_failure("MANAGE_FAILURE");
+  route(RELAY);
+}
+route[RELAY] {
+  if (!t_relay()) sl_reply_error();
+  exit;
+}
+onreply_route[MANAGE_REPLY] {
+  if (has_body("application/sdp")) rtpengine_manage("$flags");
+}
+failure_route[MANAGE_FAILURE] {
+  rtpengine_manage();
+}
+CFG
+}
+start_kamailio() { # one attempt on a fresh SIP port; status 0 once its ctl socket answers
+  free_port
+  sip_port="$REPLY"
+  kamailio_cfg
+  rm -f "$work/ctl.sock"
+  kamailio -DD -E -f "$work/kamailio.cfg" -P "$work/kamailio.pid" >"$work/kamailio.log" 2>&1 &
+  kamailio_pid=$!
+  pids+=("$kamailio_pid")
+  node=""
+  for _ in $(seq 1 50); do
+    kill -0 "$kamailio_pid" 2>/dev/null || break
+    if [ -S "$work/ctl.sock" ] && node="$(kamcmd -s "unix:$work/ctl.sock" rtpengine.show all 2>/dev/null)"; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  stop "$kamailio_pid"
+  return 1
+}
+for attempt in 1 2 3; do
+  start_kamailio && break
+  [ "$attempt" != 3 ] || fail "Kamailio did not start (3 attempts)"
+done
+if [ "$(echo "$node" | sed -n 's/^[[:space:]]*disabled: *//p')" != "0" ]; then
+  fail "Kamailio's rtpengine module does not mark rtprelayd up: $node"
+fi
+
+# --- SIPp ---------------------------------------------------------------------------------------
+# sipp_args NAME: the tracing options shared by both instances, files named $work/NAME.*
+sipp_args() {
+  local left=$((deadline - SECONDS - 6)) # the UAS outlives the UAC by up to 5 s
+  echo -nostdin -timeout "$((left > 5 ? left : 5))s" -timeout_error -recv_timeout "$((hold_ms + 10000))" \
+    -trace_logs -log_file "$work/$1.log" -trace_err -error_file "$work/$1.errors" \
+    -trace_msg -message_file "$work/$1.messages" -trace_screen -screen_file "$work/$1.screen" \
+    -trace_stat -stf "$work/$1.csv" -fd 1
+}
+bound() { ss -Hlun "src $1" | grep -q .; } # bound ADDR:PORT
+start_uas() { # one attempt on fresh ports; status 0 once its SIP and media sockets are bound
+  free_port
+  uas_port="$REPLY"
+  free_port 4 # SIPp binds the media port and the one 2 above
+  uas_media="$REPLY"
+  # shellcheck disable=SC2046 # word splitting of sipp_args is intended (no spaces in $work)
+  sipp -sf "$scenarios/uas.xml" -i 127.0.0.3 -p "$uas_port" -mi 127.0.0.3 -mp "$uas_media" \
+    -m "$calls" $(sipp_args uas) >"$work/uas.out" 2>&1 &
+  uas_pid=$!
+  pids+=("$uas_pid")
+  for _ in $(seq 1 50); do
+    bound "127.0.0.3:$uas_port" && bound "127.0.0.3:$uas_media" && return 0
+    kill -0 "$uas_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  stop "$uas_pid"
+  return 1
+}
+for attempt in 1 2 3; do
+  start_uas && break
+  [ "$attempt" != 3 ] || fail "SIPp UAS did not start (3 attempts): $(cat "$work/uas.out")"
+done
+
+python3 "$work/ng.py" "$ng_port" monitor "$work/monitor.stop" "$work/monitor.out" "$list_limit" \
+  2>"$work/monitor.err" &
+monitor_pid=$!
+pids+=("$monitor_pid")
+
+for attempt in 1 2 3; do
+  free_port
+  uac_port="$REPLY"
+  free_port 4
+  uac_media="$REPLY"
+  echo "calls=$calls concurrency=$concurrency hold=${hold_ms}ms rtprelayd ng=$ng_port" \
+    "media=$port_min-$port_max kamailio=127.0.0.1:$sip_port uac=127.0.0.2:$uac_port/$uac_media" \
+    "uas=127.0.0.3:$uas_port/$uas_media"
+  # shellcheck disable=SC2046
+  sipp 127.0.0.1:"$sip_port" -sf "$scenarios/uac.xml" -i 127.0.0.2 -p "$uac_port" -mi 127.0.0.2 \
+    -mp "$uac_media" -s rtprelay -key uas "127.0.0.3:$uas_port" \
+    -m "$calls" -l "$concurrency" -r "$rate" -d "$hold_ms" $(sipp_args uac) >"$work/uac.out" 2>&1 &
+  uac_pid=$!
+  pids+=("$uac_pid")
+  reap "$uac_pid"
+  uac_rc="$REPLY"
+  # SIPp exits -2 (254) when it cannot bind a socket, before it places any call
+  if [ "$uac_rc" = 254 ] && [ "$attempt" != 3 ]; then
+    echo "SIPp UAC could not bind its sockets, again on other ports: $(grep -hi bind "$work/uac.errors" "$work/uac.out" | head -n 1)"
+    continue
+  fi
+  break
+done
+# The UAS ends by itself after CALLS calls; if calls went missing it is stopped 5 s later.
+for _ in $(seq 1 50); do kill -0 "$uas_pid" 2>/dev/null || break; sleep 0.1; done
+stop "$uas_pid"
+uas_rc="$REPLY"
+touch "$work/monitor.stop"
+reap "$monitor_pid"
+monitor_rc="$REPLY"
+after="$(ng list "$list_limit" 2>&1)" || fail "ng list after the calls: $after"
+echo "SIPp done after $(elapsed) s (UAC exit $uac_rc, UAS exit $uas_rc)"
+
+# --- checks -------------------------------------------------------------------------------------
+# stat_total NAME COLUMN: the last value of COLUMN in SIPp's statistics file NAME.csv
+stat_total() {
+  awk -F';' -v col="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == col) c = i; next }
+    { v = $c } END { print v + 0 }' "$work/$1.csv" 2>/dev/null || echo "?"
+}
+for side in uac uas; do
+  rc_var="${side}_rc"
+  ok="$(stat_total "$side" "SuccessfulCall(C)")"
+  failed="$(stat_total "$side" "FailedCall(C)")"
+  if [ "${!rc_var}" != 0 ] || [ "$ok" != "$calls" ] || [ "$failed" != 0 ]; then
+    fail "SIPp ${side^^} exit status ${!rc_var}, $ok of $calls calls successful, $failed failed"
+  fi
+done
+[ "$monitor_rc" = 0 ] || fail "the ng monitor failed: $(cat "$work/monitor.err")"
+
+# in_range PORT: PORT inside rtprelayd's media range
+in_range() { [[ "$1" =~ ^[0-9]+$ ]] && [ "$1" -ge "$port_min" ] && [ "$1" -le "$port_max" ]; }
+touch "$work/uas.log" "$work/uac.log" "$work/monitor.out"
+declare -A offer_port answer_port
+n_offers=0
+while read -r kind cid ftag c m o; do
+  [ "$kind" = OFFER ] || continue
+  n_offers=$((n_offers + 1))
+  if [ "$c" != 127.0.0.1 ] || [ "$o" != 127.0.0.1 ] || ! in_range "$m" || [ "$m" = "$uac_media" ]; then
+    fail "INVITE SDP at the UAS for call $cid has c=$c o=$o m=audio $m; expected rtprelayd's" \
+      "127.0.0.1 and a port in $port_min-$port_max (the UAC offered 127.0.0.2 port $uac_media)"
+  fi
+  offer_port[$cid]="$m"
+done <"$work/uas.log"
+[ "$n_offers" = "$calls" ] || fail "the UAS logged $n_offers INVITE SDPs, expected $calls"
+n_answers=0
+declare -A from_tag to_tag
+while read -r kind cid ftag ttag c m o; do
+  [ "$kind" = ANSWER ] || continue
+  n_answers=$((n_answers + 1))
+  if [ "$c" != 127.0.0.1 ] || [ "$o" != 127.0.0.1 ] || ! in_range "$m" || [ "$m" = "$uas_media" ]; then
+    fail "200 OK SDP at the UAC for call $cid has c=$c o=$o m=audio $m; expected rtprelayd's" \
+      "127.0.0.1 and a port in $port_min-$port_max (the UAS answered 127.0.0.3 port $uas_media)"
+  fi
+  [ -n "${offer_port[$cid]:-}" ] || fail "call $cid answered at the UAC but its INVITE never reached the UAS"
+  answer_port[$cid]="$m"
+  from_tag[$cid]="$ftag"
+  to_tag[$cid]="$ttag"
+done <"$work/uac.log"
+[ "$n_answers" = "$calls" ] || fail "the UAC logged $n_answers answered calls, expected $calls"
+
+declare -A seen verified
+max_listed=0 polls=0
+while read -r kind cid rest; do
+  case "$kind" in
+    SEEN) seen[$cid]=1 ;;
+    VERIFIED) verified[$cid]="$rest" ;;
+    MAX) max_listed="$cid" ;;
+    POLLS) polls="$cid" ;;
+  esac
+done <"$work/monitor.out"
+for cid in "${!seen[@]}"; do
+  [ -n "${from_tag[$cid]:-}" ] || fail "ng list showed call $cid, which is none of the UAC's calls"
+done
+for cid in "${!from_tag[@]}"; do
+  [ -n "${seen[$cid]:-}" ] || fail "call $cid was never in ng list while it was up ($polls polls)"
+  if [ -z "${verified[$cid]:-}" ]; then
+    fail "ng query never showed two tags with media for call $cid: $(grep "^UNVERIFIED $cid " "$work/monitor.out")"
+  fi
+  read -r t1 p1 e1 t2 p2 e2 <<<"${verified[$cid]}"
+  if [ "$t1" = "${from_tag[$cid]}" ]; then
+    ft_port="$p1" ft_ep="$e1" tt="$t2" tt_port="$p2" tt_ep="$e2"
+  else
+    ft_port="$p2" ft_ep="$e2" tt="$t1" tt_port="$p1" tt_ep="$e1"
+    [ "$t2" = "${from_tag[$cid]}" ] || tt="$t2/$t1"
+  fi
+  expect="from-tag ${from_tag[$cid]} port ${answer_port[$cid]} peer 127.0.0.2:$uac_media,"
+  expect+=" to-tag ${to_tag[$cid]} port ${offer_port[$cid]} peer 127.0.0.3:$uas_media"
+  if [ "$tt" != "${to_tag[$cid]}" ] || [ "$ft_port" != "${answer_port[$cid]}" ] ||
+    [ "$tt_port" != "${offer_port[$cid]}" ] || [ "$ft_ep" != "127.0.0.2:$uac_media" ] ||
+    [ "$tt_ep" != "127.0.0.3:$uas_media" ]; then
+    fail "ng query for call $cid shows '${verified[$cid]}', expected $expect"
+  fi
+done
+if [ "$max_listed" != "$in_flight" ]; then
+  fail "ng list showed at most $max_listed calls at once, expected $in_flight in parallel"
+fi
+if [ -n "$after" ]; then
+  fail "after every call ended with BYE ng list still shows $(echo "$after" | wc -l) calls: $(echo "$after" | head -n 3 | tr '\n' ' ')"
+fi
+echo "ok: $calls calls ($in_flight at once) UAC -> Kamailio -> UAS through rtprelayd in $(elapsed) s:" \
+  "SDPs point at 127.0.0.1 ports $port_min-$port_max, every call listed and queried with both" \
+  "tags ($polls list polls, at most $max_listed at once), none left after BYE"
