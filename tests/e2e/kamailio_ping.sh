@@ -47,7 +47,9 @@ node_state() {
   local k=$!
   local state=""
   for _ in $(seq 1 50); do
-    if [ -S "$work/ctl.sock" ] && state="$(kamcmd -s "unix:$work/ctl.sock" rtpengine.show all 2>/dev/null)"; then
+    # While Kamailio initialises, kamcmd answers "500 - Initializing - try later".
+    if [ -S "$work/ctl.sock" ] && state="$(kamcmd -s "unix:$work/ctl.sock" rtpengine.show all 2>/dev/null)" \
+        && grep -q "disabled:" <<<"$state"; then
       break
     fi
     sleep 0.1

@@ -12,9 +12,20 @@
 #     local port is the one advertised to that side and whose endpoint is that side's SIPp;
 #     with CONCURRENCY calls in parallel, `list` shows all of them at once;
 #   - after the BYEs (rtpengine_manage() sends delete; the daemon runs with --delete-delay=0)
-#     `list` is empty.
+#     `list` is empty;
+#   - RTP crossed rtprelayd both ways in every call: after the ACK the UAC and the UAS each play
+#     the same PCMA pcap (sip-tester's g711a.pcap, N packets) to the address the other side's
+#     SDP gave them, i.e. to rtprelayd. The monitor re-queries every call about once a second
+#     until it ends and keeps the last counters of each tag's RTP stream (`stats` = received
+#     from that party, `stats_out` = sent to it); the UAC holds the call 3 s past the playback,
+#     so the last ones are final. Per call and direction: received from the sender >= 99% of N
+#     (loss < 1%) and <= N, sent to the receiver == received from the sender (nothing lost
+#     inside rtprelayd), every `errors` 0; over all calls the statistics' relayedpackets equals
+#     the sum of the `stats_out` packets and relayedpacketerrors is 0.
 # Usage: kamailio_sipp_call.sh PATH-TO-rtprelayd [CALLS (5)] [CONCURRENCY (CALLS)]
 # KEEP_WORK=1 keeps the temporary directory with all configs and logs.
+# BLOCK_MEDIA=1 sends ng `block media` for every call as soon as it is answered: the media
+# checks must then FAIL (a check of the check).
 set -euo pipefail
 daemon="$1"
 calls="${2:-5}"
@@ -24,6 +35,27 @@ scenarios="$here/sipp"
 for tool in kamailio kamcmd sipp python3 ss; do
   command -v "$tool" >/dev/null || { echo "FAIL: $tool not installed (scripts/setup)"; exit 1; }
 done
+# The pcap both SIPps play (path from the scenarios): its packet count and duration.
+pcap="$(sed -n 's/.*play_pcap_audio="\([^"]*\)".*/\1/p' "$scenarios/uac.xml")"
+[ "$pcap" = "$(sed -n 's/.*play_pcap_audio="\([^"]*\)".*/\1/p' "$scenarios/uas.xml")" ] ||
+  { echo "FAIL: uac.xml and uas.xml do not play the same one pcap"; exit 1; }
+[ -r "$pcap" ] || { echo "FAIL: $pcap (package sip-tester) missing"; exit 1; }
+read -r pcap_packets pcap_ms < <(python3 - "$pcap" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+end = "<" if d[:4] in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+nano = d[:4] in (b"\x4d\x3c\xb2\xa1", b"\xa1\xb2\x3c\x4d")
+i, n, times = 24, 0, []
+while i + 16 <= len(d):
+    sec, frac, incl, _ = struct.unpack(end + "IIII", d[i:i + 16])
+    times.append(sec + frac / (1e9 if nano else 1e6))
+    i += 16 + incl
+    n += 1
+print(n, int((times[-1] - times[0]) * 1000) if times else 0)
+PY
+)
+[ "${pcap_packets:-0}" -gt 0 ] || { echo "FAIL: no packets in $pcap"; exit 1; }
+min_packets=$(((pcap_packets * 99 + 99) / 100)) # loss < 1%
 modules="$(dirname "$(dpkg -L kamailio | grep '/modules/rtpengine.so$' | head -n 1)")"
 work="$(mktemp -d)"
 started="$(date +%s%N)"
@@ -104,12 +136,14 @@ done
 
 rate=50 # calls per second
 in_flight=$((calls < concurrency ? calls : concurrency))
-hold_ms=$((3000 + 1000 * in_flight / rate)) # every call of a wave is up at once for >= 3 s
+# every call of a wave is up at once for >= 3 s after its playback ended
+hold_ms=$((pcap_ms + 3000 + 1000 * in_flight / rate))
 deadline=$((SECONDS + 52)) # SIPp is stopped by then, leaving time for the checks (< 60 s)
 
 # --- ng client and monitor ----------------------------------------------------------------------
 cat >"$work/ng.py" <<'PY'
 """Tiny ng (bencode over UDP) client. ng.py PORT list LIMIT | ng.py PORT ping |
+ng.py PORT relayed (relayedpackets relayedpacketerrors of the statistics) |
 ng.py PORT monitor STOPFILE OUTFILE LIMIT (polls list/query until STOPFILE exists)."""
 import os, socket, sys, time
 
@@ -183,8 +217,23 @@ def legs_of(q):
         legs.append((name, s["local port"], "%s:%s" % (ep.get("address"), ep.get("port"))))
     return sorted(legs)
 
+def counters_of(q):
+    """{tag: 'in-packets in-bytes in-errors out-packets out-bytes out-errors'} of the RTP stream
+    of each tag's first media."""
+    out = {}
+    for name, t in (q.get("tags") or {}).items():
+        if not name or t.get("tag") != name or not t.get("medias"):
+            continue
+        streams = t["medias"][0].get("streams") or [{}]
+        s = next((s for s in streams if "RTP" in (s.get("flags") or [])), streams[0])
+        out[name] = " ".join(str((s.get(d) or {}).get(k, -1))
+                             for d in ("stats", "stats_out") for k in ("packets", "bytes", "errors"))
+    return out
+
 def monitor(ng, stopfile, outfile, limit):
     seen, verified, last, most, polls = set(), {}, {}, 0, 0
+    counters, queried, stable = {}, {}, {}  # last counters of a call, when, unchanged since before
+    block = os.environ.get("BLOCK_MEDIA") == "1"
     while True:
         stop = os.path.exists(stopfile)
         r = ng(command="list", limit=limit)
@@ -193,12 +242,24 @@ def monitor(ng, stopfile, outfile, limit):
         most = max(most, len(ids))
         seen.update(ids)
         for cid in ids:
-            if cid in verified:
+            if cid in verified and time.monotonic() - queried[cid] < 1.0:
                 continue
             q = ng(**{"command": "query", "call-id": cid})
-            legs = legs_of(q) if q.get("result") == "ok" else []
+            if q.get("result") != "ok":  # the call may have ended since the list
+                last.setdefault(cid, repr(q)[:600])
+                continue
+            queried[cid] = time.monotonic()
+            c = counters_of(q)
+            if len(c) == 2:
+                stable[cid] = counters.get(cid) == c
+                counters[cid] = c
+            if cid in verified:
+                continue
+            legs = legs_of(q)
             if len(legs) == 2:
                 verified[cid] = legs
+                if block:
+                    ng(**{"command": "block media", "call-id": cid})
             else:
                 last[cid] = repr(q)[:600]
         if stop:
@@ -212,12 +273,18 @@ def monitor(ng, stopfile, outfile, limit):
             f.write("VERIFIED %s %s\n" % (cid, " ".join("%s %s %s" % leg for leg in legs)))
         for cid in sorted(seen - set(verified)):
             f.write("UNVERIFIED %s last query: %s\n" % (cid, last.get(cid, "-")))
+        for cid, c in sorted(counters.items()):
+            f.write("COUNTERS %s %s %s\n" % (cid, "stable" if stable[cid] else "changing",
+                                             " ".join("%s %s" % tc for tc in sorted(c.items()))))
 
 ng = Ng(int(sys.argv[1]))
 if sys.argv[2] == "ping":
     print(ng(command="ping").get("result"))
 elif sys.argv[2] == "list":
     print("\n".join(ng(command="list", limit=int(sys.argv[3])).get("calls") or []))
+elif sys.argv[2] == "relayed":
+    t = ng(command="statistics").get("statistics", {}).get("totalstatistics", {})
+    print(t.get("relayedpackets", "?"), t.get("relayedpacketerrors", "?"))
 elif sys.argv[2] == "monitor":
     monitor(ng, sys.argv[3], sys.argv[4], int(sys.argv[5]))
 PY
@@ -316,7 +383,7 @@ failure_route[MANAGE_FAILURE] {
 }
 CFG
 }
-start_kamailio() { # one attempt on a fresh SIP port; status 0 once its ctl socket answers
+start_kamailio() { # one attempt on a fresh SIP port; status 0 once ctl shows the rtpengine node
   free_port
   sip_port="$REPLY"
   kamailio_cfg
@@ -327,7 +394,9 @@ start_kamailio() { # one attempt on a fresh SIP port; status 0 once its ctl sock
   node=""
   for _ in $(seq 1 50); do
     kill -0 "$kamailio_pid" 2>/dev/null || break
-    if [ -S "$work/ctl.sock" ] && node="$(kamcmd -s "unix:$work/ctl.sock" rtpengine.show all 2>/dev/null)"; then
+    # while Kamailio initializes, kamcmd may answer "error: 500 - Initializing - try later"
+    if [ -S "$work/ctl.sock" ] && node="$(kamcmd -s "unix:$work/ctl.sock" rtpengine.show all 2>/dev/null)" &&
+      echo "$node" | grep -q 'disabled:'; then
       return 0
     fi
     sleep 0.1
@@ -412,6 +481,7 @@ touch "$work/monitor.stop"
 reap "$monitor_pid"
 monitor_rc="$REPLY"
 after="$(ng list "$list_limit" 2>&1)" || fail "ng list after the calls: $after"
+relayed="$(ng relayed 2>&1)" || fail "ng statistics after the calls: $relayed"
 echo "SIPp done after $(elapsed) s (UAC exit $uac_rc, UAS exit $uas_rc)"
 
 # --- checks -------------------------------------------------------------------------------------
@@ -500,6 +570,56 @@ fi
 if [ -n "$after" ]; then
   fail "after every call ended with BYE ng list still shows $(echo "$after" | wc -l) calls: $(echo "$after" | head -n 3 | tr '\n' ' ')"
 fi
+
+# --- media --------------------------------------------------------------------------------------
+# Per call the last counters the monitor read: COUNTERS cid stable|changing, then per tag
+# "tag in-packets in-bytes in-errors out-packets out-bytes out-errors".
+declare -A counters
+while read -r kind cid rest; do
+  [ "$kind" = COUNTERS ] && counters[$cid]="$rest"
+done <"$work/monitor.out"
+media_failures=() sum_out=0 fwd=0 back=0 worst_fwd="$pcap_packets" worst_back="$pcap_packets"
+for cid in "${!from_tag[@]}"; do
+  [ -n "${counters[$cid]:-}" ] || { media_failures+=("call $cid: ng query never showed RTP counters of both tags"); continue; }
+  read -r state ta a1 a2 a3 a4 a5 a6 tb b1 b2 b3 b4 b5 b6 <<<"${counters[$cid]}"
+  if [ "$ta" = "${from_tag[$cid]}" ] && [ "$tb" = "${to_tag[$cid]}" ]; then
+    read -r c_in c_in_b c_in_e c_out c_out_b c_out_e <<<"$a1 $a2 $a3 $a4 $a5 $a6"
+    read -r e_in e_in_b e_in_e e_out e_out_b e_out_e <<<"$b1 $b2 $b3 $b4 $b5 $b6"
+  elif [ "$tb" = "${from_tag[$cid]}" ] && [ "$ta" = "${to_tag[$cid]}" ]; then
+    read -r c_in c_in_b c_in_e c_out c_out_b c_out_e <<<"$b1 $b2 $b3 $b4 $b5 $b6"
+    read -r e_in e_in_b e_in_e e_out e_out_b e_out_e <<<"$a1 $a2 $a3 $a4 $a5 $a6"
+  else
+    media_failures+=("call $cid: counters for tags $ta/$tb, expected ${from_tag[$cid]}/${to_tag[$cid]}")
+    continue
+  fi
+  sum_out=$((sum_out + c_out + e_out))
+  fwd=$((fwd + e_out)) back=$((back + c_out))
+  [ "$e_out" -lt "$worst_fwd" ] && worst_fwd="$e_out"
+  [ "$c_out" -lt "$worst_back" ] && worst_back="$c_out"
+  what="call $cid ($state counters): UAC -> rtprelayd $c_in pkts ($c_in_e errors) -> UAS $e_out ($e_out_e errors);"
+  what+=" UAS -> rtprelayd $e_in ($e_in_e errors) -> UAC $c_out ($c_out_e errors); pcap $pcap_packets,"
+  what+=" expected received $min_packets..$pcap_packets each way, sent = received, no errors"
+  if [ "$c_in" -lt "$min_packets" ] || [ "$c_in" -gt "$pcap_packets" ] || [ "$e_out" != "$c_in" ] ||
+    [ "$e_in" -lt "$min_packets" ] || [ "$e_in" -gt "$pcap_packets" ] || [ "$c_out" != "$e_in" ] ||
+    [ "$c_in_e$c_out_e$e_in_e$e_out_e" != 0000 ] || [ "$e_out_b" != "$c_in_b" ] || [ "$c_out_b" != "$e_in_b" ]; then
+    media_failures+=("$what")
+  fi
+done
+if [ "${#media_failures[@]}" != 0 ]; then
+  fail "RTP not relayed both ways without loss in ${#media_failures[@]} of $calls calls; first ones:" \
+    "$(printf '\n  %s' "${media_failures[@]:0:5}")"
+fi
+read -r relayed_packets relayed_errors <<<"$relayed"
+if [ "$relayed_packets" != "$sum_out" ] || [ "$relayed_errors" != 0 ]; then
+  fail "statistics: relayedpackets $relayed_packets, relayedpacketerrors $relayed_errors; expected" \
+    "$sum_out (the calls' stats_out packets summed) and 0"
+fi
+loss() { # loss RECEIVED SENT: percentage lost, 2 decimals
+  local bp=$(((($2 - $1) * 10000) / $2))
+  printf '%d.%02d%%' $((bp / 100)) $((bp % 100))
+}
 echo "ok: $calls calls ($in_flight at once) UAC -> Kamailio -> UAS through rtprelayd in $(elapsed) s:" \
   "SDPs point at 127.0.0.1 ports $port_min-$port_max, every call listed and queried with both" \
-  "tags ($polls list polls, at most $max_listed at once), none left after BYE"
+  "tags ($polls list polls, at most $max_listed at once), none left after BYE;" \
+  "RTP UAC -> UAS $fwd of $((calls * pcap_packets)) packets (loss $(loss "$fwd" $((calls * pcap_packets))), worst call $worst_fwd of $pcap_packets)," \
+  "UAS -> UAC $back (loss $(loss "$back" $((calls * pcap_packets))), worst call $worst_back), relayedpackets $relayed_packets"

@@ -452,6 +452,99 @@ TEST_F(Signalling, BadInputIsRejectedAndLeavesTheCallAsItWas) {
     EXPECT_EQ(request(command("list")).find("calls")->items().size(), 1u);
 }
 
+TEST_F(Signalling, LabelMediaAddressAndSipSourceAddressShapeTheEndpoints) {
+    Value v = offer("addr-1", "a", callerSdp);
+    v.set("label", "caller");
+    v.set("media-address", "192.0.2.99");
+    request(v);
+    auto q = command("query");
+    q.set("call-id", "addr-1");
+    Value r = request(q);
+    const Value* a = r.find("tags")->find("a");
+    EXPECT_EQ(a->find("label")->str(), "caller");
+    const Value& s = a->find("medias")->items()[0].find("streams")->items()[0];
+    EXPECT_EQ(s.find("endpoint")->find("address")->str(), "192.0.2.99");
+
+    // SIP source address: the address the SIP message came from replaces the SDP's.
+    Value w = offer("addr-2", "a", callerSdp);
+    Value flags = Value::list();
+    flags.push("SIP-source-address");
+    w.set("flags", flags);
+    Value received = Value::list();
+    received.push("IP4");
+    received.push("198.51.100.5");
+    w.set("received-from", received);
+    request(w);
+    q.set("call-id", "addr-2");
+    Value r2 = request(q);
+    EXPECT_EQ(r2.find("tags")
+                  ->find("a")
+                  ->find("medias")
+                  ->items()[0]
+                  .find("streams")
+                  ->items()[0]
+                  .find("endpoint")
+                  ->find("address")
+                  ->str(),
+              "198.51.100.5");
+}
+
+TEST_F(Signalling, TransportProtocolChangesBetweenAvpAndAvpfButNotIntoSrtp) {
+    Value v = offer("proto-1", "a", callerSdp);
+    v.set("transport-protocol", "RTP/AVPF");
+    Value r = request(v);
+    EXPECT_NE(sdpOf(r).find(" RTP/AVPF 0 8 101\r\n"), std::string::npos) << sdpOf(r);
+
+    Value w = offer("proto-2", "a", callerSdp);
+    w.set("transport-protocol", "RTP/SAVP");
+    Value r2 = request(w);
+    EXPECT_NE(sdpOf(r2).find(" RTP/AVP 0 8 101\r\n"), std::string::npos) << sdpOf(r2);
+    ASSERT_TRUE(r2.find("warning"));
+    EXPECT_NE(r2.find("warning")->str().find("needs SRTP support"), std::string::npos);
+}
+
+TEST_F(Signalling, OriginalSendrecvLeavesTheImpliedDirectionOut) {
+    Value v = offer("dir-1", "a", callerSdp);
+    Value flags = Value::list();
+    flags.push("original-sendrecv");
+    v.set("flags", flags);
+    std::string out = sdpOf(request(v));
+    EXPECT_EQ(out.find("a=sendrecv"), std::string::npos) << out;
+}
+
+TEST_F(Signalling, SdpVersionMovesOnlyWhenTheBodyChanges) {
+    auto send = [&](const std::string& sdp) {
+        Value v = offer("ver-1", "a", sdp);
+        Value replace = Value::list();
+        replace.push("origin");
+        replace.push("sdp-version");
+        v.set("replace", replace);
+        std::string out = sdpOf(request(v));
+        std::smatch m;
+        std::regex_search(out, m, std::regex("o=user1 53655765 ([0-9]+) "));
+        return m[1].str();
+    };
+    std::string v1 = send(callerSdp);
+    EXPECT_EQ(send(callerSdp), v1);
+    std::string changed =
+        std::regex_replace(callerSdp, std::regex("RTP/AVP 0 8 101"), "RTP/AVP 8 101");
+    std::string v2 = send(changed);
+    EXPECT_EQ(std::stoull(v2), std::stoull(v1) + 1);
+    EXPECT_EQ(send(changed), v2);
+}
+
+TEST_F(Signalling, Rfc3605RtcpAttributeGivesTheRtcpEndpoint) {
+    std::string sdp = callerSdp + "a=rtcp:6100 IN IP4 192.0.2.11\r\n";
+    request(offer("rtcp-1", "a", sdp));
+    auto q = command("query");
+    q.set("call-id", "rtcp-1");
+    Value r = request(q);
+    const auto& streams =
+        r.find("tags")->find("a")->find("medias")->items()[0].find("streams")->items();
+    EXPECT_EQ(streams[1].find("endpoint")->find("address")->str(), "192.0.2.11");
+    EXPECT_EQ(streams[1].find("endpoint")->find("port")->integer(), 6100);
+}
+
 class SignallingLimits : public SignallingFixture {};
 
 TEST_F(SignallingLimits, PortExhaustionFailsCleanlyAndRecoversAfterDeletes) {
