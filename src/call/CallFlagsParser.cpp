@@ -369,6 +369,9 @@ void applyReplace(CallFlags& f, std::string_view raw) {
         "username",
         "zero-address",
         "force-increment-sdp-ver",
+        // Kamailio's and OpenSIPS' replace-session-connection: every c= line is rewritten to
+        // the relay's address anyway, so it asks for what always happens.
+        "session-connection",
     };
     if (known.count(v) != 0) {
         f.replace.insert(std::move(v));

@@ -38,6 +38,9 @@ struct ControlServer::Source {
 };
 
 struct ControlServer::Connection {
+    // EPOLLONESHOT already gives a connection to one thread at a time; the lock makes that
+    // hand-over visible to ThreadSanitizer, which cannot see the ordering epoll provides.
+    std::mutex mutex;
     int fd = -1;
     net::Endpoint peer;
     std::string buffer;
@@ -221,7 +224,12 @@ void ControlServer::run() {
                 continue;
             }
             auto* connection = static_cast<Connection*>(tag);
-            if (serveTcp(*connection)) {
+            bool keep;
+            {
+                std::lock_guard lock(connection->mutex);
+                keep = serveTcp(*connection);
+            }
+            if (keep) {
                 epoll_event ev{};
                 ev.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
                 ev.data.ptr = connection;
