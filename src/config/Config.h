@@ -59,6 +59,9 @@ struct Config {
     std::string nftablesBaseChain = "INPUT";  // nftables-base-chain
     bool nftablesAppend = false;              // nftables-append
     std::string nftablesFamily = "ip,ip6";    // nftables-family
+    bool nftablesStart = false;               // nftables-start: set up the objects and exit
+    bool nftablesStop = false;                // nftables-stop: remove them and exit
+    bool nftablesStatus = false;              // nftables-status: check them and exit
 
     // Media behaviour and limits.
     int numThreads = 0;  // num-threads; default = number of CPUs, at least 4

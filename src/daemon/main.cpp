@@ -4,6 +4,7 @@
 
 #include "config/Config.h"
 #include "daemon/Daemon.h"
+#include "kernel/NftablesMode.h"
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv, argv + argc);
@@ -15,6 +16,11 @@ int main(int argc, char** argv) {
     if (!loaded.config) {
         std::fprintf(stderr, "rtprelayd: %s\n", loaded.error.c_str());
         return 1;
+    }
+    // --nftables-start/stop/status act on the configured objects and exit, like rtpengine.
+    if (auto mode = rtprelay::kernel::nftablesModeOf(*loaded.config);
+        mode != rtprelay::kernel::NftablesMode::none) {
+        return rtprelay::kernel::runNftablesMode(mode, *loaded.config);
     }
     rtprelay::daemon::Daemon daemon(std::move(args), std::move(*loaded.config),
                                     std::move(loaded.warnings));

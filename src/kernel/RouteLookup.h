@@ -1,0 +1,18 @@
+#pragma once
+
+#include "common/IpAddress.h"
+#include "kernel/Result.h"
+
+namespace rtprelay::kernel {
+
+// Asks the kernel's routing table (rtnetlink RTM_GETROUTE, as `ip route get TO from FROM`)
+// which device a packet from a local address to a peer leaves through: the output ifindex a
+// forwarding entry needs. bpf_redirect_neigh repeats the route lookup per packet but only
+// among routes through that device, so a change of the route to another device needs the
+// entry rewritten. Runs in the network namespace of the calling thread.
+class RouteLookup {
+public:
+    static Result<int> outputInterface(const net::IpAddress& from, const net::IpAddress& to);
+};
+
+}  // namespace rtprelay::kernel

@@ -1,0 +1,266 @@
+// The loader against the real kernel: pinning, re-adoption across a restart, layout
+// changes, capacity, attach modes and what outlives the daemon. Needs root.
+#include "kernel/BpfForwarder.h"
+
+#include <bpf/bpf.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <memory>
+
+#include "unit/kernel/KernelTestSupport.h"
+#include "unit/kernel/PacketBuilder.h"
+
+namespace rtprelay::kernel {
+namespace {
+
+using test::NetworkNamespace;
+using test::PacketBuilder;
+
+net::Endpoint ep(const std::string& address, uint16_t port) {
+    return {*net::IpAddress::parse(address), port};
+}
+
+ForwardingRule rule(uint16_t localPort) {
+    ForwardingRule r;
+    r.local = ep("10.0.0.1", localPort);
+    r.outSource = ep("10.1.0.1", 40000);
+    r.outDestination = ep("10.1.0.2", 50000);
+    r.outIfindex = 1;
+    r.payloadTypes.set(0);
+    return r;
+}
+
+bool exists(const std::string& path) {
+    struct stat st {};
+    return stat(path.c_str(), &st) == 0;
+}
+
+uint32_t programId(int fd) {
+    bpf_prog_info info{};
+    uint32_t length = sizeof(info);
+    return bpf_obj_get_info_by_fd(fd, &info, &length) == 0 ? info.id : 0;
+}
+
+// The program a pinned tcx link runs, 0 if none.
+uint32_t linkedProgramId(const std::string& pin) {
+    int fd = bpf_obj_get(pin.c_str());
+    if (fd < 0) {
+        return 0;
+    }
+    bpf_link_info info{};
+    uint32_t length = sizeof(info);
+    uint32_t id = bpf_obj_get_info_by_fd(fd, &info, &length) == 0 ? info.prog_id : 0;
+    close(fd);
+    return id;
+}
+
+// The device a pinned tcx link is attached to; 0 once the device is gone, -1 without link.
+int linkedDevice(const std::string& pin) {
+    int fd = bpf_obj_get(pin.c_str());
+    if (fd < 0) {
+        return -1;
+    }
+    bpf_link_info info{};
+    uint32_t length = sizeof(info);
+    int ifindex = bpf_obj_get_info_by_fd(fd, &info, &length) == 0 ? int(info.xdp.ifindex) : -1;
+    close(fd);
+    return ifindex;
+}
+
+class BpfForwarderTest : public ::testing::Test {
+protected:
+    void SetUp() override { ASSERT_EQ(geteuid(), 0u) << "loading BPF programs needs root"; }
+
+    std::unique_ptr<BpfForwarder> open(int table, uint32_t capacity = 64) {
+        BpfForwarder::Options options;
+        options.pinRoot = pinRoot_.path();
+        options.capacity = capacity;
+        return std::make_unique<BpfForwarder>(table, options);
+    }
+
+    test::PinRoot pinRoot_;
+};
+
+TEST_F(BpfForwarderTest, PinsTheMapsUnderRootSlashTable) {
+    auto forwarder = open(7);
+    EXPECT_EQ(forwarder->origin(), BpfForwarder::Origin::created);
+    EXPECT_EQ(forwarder->pinDirectory(), pinRoot_.path() + "/7");
+    for (const char* name : {"meta", "forward", "stats", "verdicts", "classic"}) {
+        EXPECT_TRUE(exists(forwarder->pinDirectory() + "/" + name)) << name;
+    }
+    forwarder->destroy();
+    EXPECT_FALSE(exists(pinRoot_.path() + "/7"));
+}
+
+TEST_F(BpfForwarderTest, ReadoptsEntriesAndCountersAfterTheObjectIsGone) {
+    auto first = open(3);
+    ForwardingRule r = rule(30000);
+    auto slot = first->upsert(r);
+    ASSERT_TRUE(slot) << slot.error();
+    auto frame = PacketBuilder().from("10.0.0.2", 4000).to("10.0.0.1", 30000).rtp(0, 100).build();
+    EXPECT_EQ(test::testRun(first->programFd(), frame).verdict, test::kRedirect);
+    first.reset();  // a daemon restart, without destroy()
+
+    auto second = open(3);
+    EXPECT_EQ(second->origin(), BpfForwarder::Origin::adopted);
+    auto entries = second->entries();
+    ASSERT_TRUE(entries) << entries.error();
+    ASSERT_EQ(entries->size(), 1u);
+    r.statsSlot = *slot;
+    EXPECT_EQ(entries->front(), r);
+    auto stats = second->readStats(*slot);
+    ASSERT_TRUE(stats);
+    EXPECT_EQ(stats->packets, 1u);
+    // The re-adopted entry's slot is taken: a new entry gets another one.
+    auto other = second->upsert(rule(30002));
+    ASSERT_TRUE(other);
+    EXPECT_NE(*other, *slot);
+    // And the new program forwards by the old entry.
+    EXPECT_EQ(test::testRun(second->programFd(), frame).verdict, test::kRedirect);
+    EXPECT_EQ(second->readStats(*slot)->packets, 2u);
+    second->destroy();
+}
+
+TEST_F(BpfForwarderTest, ReplacesPinnedMapsOfAnotherLayoutVersion) {
+    auto first = open(0);
+    ASSERT_TRUE(first->upsert(rule(30000)));
+    int meta = bpf_obj_get((first->pinDirectory() + "/meta").c_str());
+    ASSERT_GE(meta, 0);
+    uint32_t zero = 0;
+    rtprelay_meta older{RTPRELAY_MAGIC, RTPRELAY_LAYOUT_VERSION + 1};
+    ASSERT_EQ(bpf_map_update_elem(meta, &zero, &older, BPF_ANY), 0);
+    close(meta);
+    first.reset();
+
+    auto second = open(0);
+    EXPECT_EQ(second->origin(), BpfForwarder::Origin::replaced);
+    EXPECT_TRUE(second->entries()->empty());
+    second->destroy();
+}
+
+TEST_F(BpfForwarderTest, AdoptedMapsKeepTheirCapacity) {
+    open(0, 16).reset();
+    auto again = open(0, 1024);
+    EXPECT_EQ(again->origin(), BpfForwarder::Origin::adopted);
+    EXPECT_EQ(again->capacity(), 16u);
+    again->destroy();
+}
+
+TEST_F(BpfForwarderTest, FullTableIsAnErrorNotAnException) {
+    auto forwarder = open(0, 2);
+    EXPECT_TRUE(forwarder->upsert(rule(30000)));
+    EXPECT_TRUE(forwarder->upsert(rule(30002)));
+    EXPECT_TRUE(forwarder->upsert(rule(30000)));  // replacing needs no new slot
+    auto third = forwarder->upsert(rule(30004));
+    ASSERT_FALSE(third);
+    EXPECT_NE(third.error().find("10.0.0.1:30004"), std::string::npos) << third.error();
+    EXPECT_NE(third.error().find("2 statistics slots"), std::string::npos) << third.error();
+    forwarder->destroy();
+}
+
+TEST_F(BpfForwarderTest, FindEraseAndClear) {
+    auto forwarder = open(0);
+    ASSERT_TRUE(forwarder->upsert(rule(30000)));
+    ASSERT_TRUE(forwarder->upsert(rule(30002)));
+    ASSERT_TRUE(forwarder->upsert(rule(30004)));
+
+    auto found = forwarder->find(ep("10.0.0.1", 30002));
+    ASSERT_TRUE(found);
+    ASSERT_TRUE(found->has_value());
+    EXPECT_EQ((*found)->outDestination, ep("10.1.0.2", 50000));
+    EXPECT_FALSE(forwarder->find(ep("10.0.0.1", 30006))->has_value());
+
+    EXPECT_TRUE(*forwarder->erase(ep("10.0.0.1", 30002)));
+    EXPECT_FALSE(*forwarder->erase(ep("10.0.0.1", 30002)));
+    EXPECT_EQ(forwarder->entries()->size(), 2u);
+    EXPECT_EQ(*forwarder->clear(), 2u);
+    EXPECT_TRUE(forwarder->entries()->empty());
+    forwarder->destroy();
+}
+
+TEST_F(BpfForwarderTest, RejectsNegativeTablesAndRelativePinRoots) {
+    EXPECT_THROW(open(-1), std::runtime_error);
+    BpfForwarder::Options options;
+    options.pinRoot = "relative/path";
+    EXPECT_THROW(BpfForwarder(0, options), std::runtime_error);
+}
+
+TEST_F(BpfForwarderTest, TcxLinkOutlivesTheObjectAndMovesToTheNextProgram) {
+    NetworkNamespace ns("rtpk-tcx");
+    NetworkNamespace::Inside inside(ns);
+    const int lo = 1;
+
+    auto first = open(0);
+    EXPECT_EQ(first->attach(lo), AttachMode::tcx);
+    std::string pin = first->pinDirectory() + "/link_1";
+    EXPECT_EQ(linkedProgramId(pin), programId(first->programFd()));
+    EXPECT_EQ(first->attachments(), (std::vector<Attachment>{{lo, AttachMode::tcx, false}}));
+    uint32_t firstProgram = programId(first->programFd());
+    first.reset();
+
+    // Still attached with no process holding it.
+    EXPECT_EQ(linkedProgramId(pin), firstProgram);
+
+    auto second = open(0);
+    EXPECT_EQ(second->attachments(), (std::vector<Attachment>{{lo, AttachMode::tcx, false}}));
+    EXPECT_EQ(second->attach(lo), AttachMode::tcx);
+    EXPECT_EQ(linkedProgramId(pin), programId(second->programFd()));
+
+    second->detach(lo);
+    EXPECT_FALSE(exists(pin));
+    EXPECT_TRUE(second->attachments().empty());
+    second->detach(lo);  // nothing attached: no error
+    second->destroy();
+}
+
+TEST_F(BpfForwarderTest, ClassicFilterOutlivesTheObjectAndDestroyRemovesIt) {
+    NetworkNamespace ns("rtpk-cls");
+    NetworkNamespace::Inside inside(ns);
+    const int lo = 1;
+    const std::string show = "tc -n " + ns.name() + " filter show dev lo ingress";
+
+    auto first = open(5);
+    EXPECT_EQ(first->attach(lo, AttachMode::classic), AttachMode::classic);
+    EXPECT_NE(test::shellOutput(show).find("rtpr_ingress"), std::string::npos);
+    first.reset();
+    EXPECT_NE(test::shellOutput(show).find("rtpr_ingress"), std::string::npos);
+
+    auto second = open(5);
+    EXPECT_EQ(second->attachments(), (std::vector<Attachment>{{lo, AttachMode::classic, false}}));
+    // An existing classic attachment is replaced in place, not doubled with a tcx link.
+    EXPECT_EQ(second->attach(lo), AttachMode::classic);
+    std::string filters = test::shellOutput(show);
+    EXPECT_EQ(filters.find("direct-action"), filters.rfind("direct-action")) << filters;
+    EXPECT_NE(filters.find(" id " + std::to_string(programId(second->programFd())) + " "),
+              std::string::npos)
+        << filters;
+    EXPECT_FALSE(exists(second->pinDirectory() + "/link_1"));
+    second->destroy();
+    EXPECT_EQ(test::shellOutput(show).find("rtpr_ingress"), std::string::npos);
+}
+
+TEST_F(BpfForwarderTest, LinksOfDevicesThatWentAwayAreDroppedAtOpen) {
+    {
+        auto ns = std::make_unique<NetworkNamespace>("rtpk-gone");
+        {
+            NetworkNamespace::Inside inside(*ns);
+            open(0)->attach(1);
+        }
+        ns.reset();  // takes its lo and the link's device with it
+    }
+    // The namespace is dismantled asynchronously after `ip netns del`.
+    std::string pin = pinRoot_.path() + "/0/link_1";
+    for (int i = 0; i < 200 && linkedDevice(pin) != 0; ++i) {
+        usleep(10000);
+    }
+    ASSERT_EQ(linkedDevice(pin), 0);
+    auto forwarder = open(0);
+    EXPECT_TRUE(forwarder->attachments().empty());
+    EXPECT_FALSE(exists(forwarder->pinDirectory() + "/link_1"));
+    forwarder->destroy();
+}
+
+}  // namespace
+}  // namespace rtprelay::kernel
