@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "call/LegTraffic.h"
 #include "log/Log.h"
 #include "sdp/Direction.h"
 
@@ -35,6 +36,14 @@ Value endpointValue(const net::Endpoint& e) {
     return v;
 }
 
+Value trafficValue(const LegTraffic& t) {
+    Value v = Value::dict();
+    v.set("packets", static_cast<int64_t>(t.packets));
+    v.set("bytes", static_cast<int64_t>(t.bytes));
+    v.set("errors", static_cast<int64_t>(t.errors));
+    return v;
+}
+
 Value countersValue(const StreamCounters& c) {
     Value v = Value::dict();
     v.set("packets", static_cast<int64_t>(c.packets.load()));
@@ -47,21 +56,16 @@ struct Totals {
     uint64_t packets[2] = {0, 0};
     uint64_t bytes[2] = {0, 0};
     uint64_t errors[2] = {0, 0};
-    void add(int kind, const StreamCounters& c) {
-        packets[kind] += c.packets.load();
-        bytes[kind] += c.bytes.load();
-        errors[kind] += c.errors.load();
+    void add(int kind, const LegTraffic& t) {
+        packets[kind] += t.packets;
+        bytes[kind] += t.bytes;
+        errors[kind] += t.errors;
     }
 };
 
-int64_t lastPacketSeconds(const StreamCounters& c) {
-    return c.lastPacketUs.load() / 1000000;
-}
-
-Value streamValue(const MediaLeg& leg, bool rtcp, const Party& party) {
+Value streamValue(const MediaLeg& leg, bool rtcp, const Party& party, const LegTraffic& in) {
     Value s = Value::dict();
     const auto& rt = *leg.runtime;
-    const StreamCounters& in = rtcp ? rt.rtcpIn : rt.rtpIn;
     const StreamCounters& out = rtcp ? rt.rtcpOut : rt.rtpOut;
     if (leg.sockets) {
         s.set("local port", static_cast<int64_t>(rtcp && !leg.rtcpMux ? leg.sockets->rtcpPort()
@@ -80,9 +84,9 @@ Value streamValue(const MediaLeg& leg, bool rtcp, const Party& party) {
     if (sdpEndpoint) {
         s.set("advertised endpoint", endpointValue(*sdpEndpoint));
     }
-    s.set("last packet", lastPacketSeconds(in));
-    s.set("last kernel packet", int64_t{0});
-    s.set("last user packet", lastPacketSeconds(in));
+    s.set("last packet", in.lastPacketUs() / 1000000);
+    s.set("last kernel packet", in.lastKernelUs / 1000000);
+    s.set("last user packet", in.lastUserUs / 1000000);
     Value flags = Value::list();
     flags.push(rtcp ? "RTCP" : "RTP");
     if (sdpEndpoint) {
@@ -97,8 +101,11 @@ Value streamValue(const MediaLeg& leg, bool rtcp, const Party& party) {
     if (party.mediaHandover) {
         flags.push("media handover");
     }
+    if (in.kernelized) {
+        flags.push("kernelized");
+    }
     s.set("flags", std::move(flags));
-    s.set("stats", countersValue(in));
+    s.set("stats", trafficValue(in));
     s.set("stats_out", countersValue(out));
     if (!rtcp) {
         s.set("foreign source drops", static_cast<int64_t>(rt.foreignSourceDrops.load()));
@@ -106,7 +113,7 @@ Value streamValue(const MediaLeg& leg, bool rtcp, const Party& party) {
     return s;
 }
 
-Value partyValue(const Party& party, Totals& totals) {
+Value partyValue(const Party& party, Totals& totals, const media::KernelOffload* kernel) {
     Value p = Value::dict();
     p.set("tag", party.tag);
     if (!party.viaBranch.empty()) {
@@ -144,12 +151,14 @@ Value partyValue(const Party& party, Totals& totals) {
             m.set("codec", leg.codec);
         }
         Value streams = Value::list();
-        streams.push(streamValue(leg, false, party));
-        totals.add(0, rt.rtpIn);
+        LegTraffic rtpIn = ingressTraffic(leg, false, kernel);
+        LegTraffic rtcpIn = ingressTraffic(leg, true, kernel);
+        streams.push(streamValue(leg, false, party, rtpIn));
+        totals.add(0, rtpIn);
         if (!leg.rtcpMux) {
-            streams.push(streamValue(leg, true, party));
+            streams.push(streamValue(leg, true, party, rtcpIn));
         }
-        totals.add(1, rt.rtcpIn);
+        totals.add(1, rtcpIn);
         m.set("streams", std::move(streams));
         Value flags = Value::list();
         if (leg.hasRemote) {
@@ -219,7 +228,8 @@ Value ssrcTable(const Call& call) {
 
 }  // namespace
 
-void addCallStats(const Call& call, Dict& reply, const Party* only) {
+void addCallStats(const Call& call, Dict& reply, const Party* only,
+                  const media::KernelOffload* kernel) {
     auto createdUs = micros(call.created());
     reply.emplace_back("created", seconds(call.created()));
     reply.emplace_back("created_us", static_cast<int64_t>(createdUs % 1000000));
@@ -232,7 +242,7 @@ void addCallStats(const Call& call, Dict& reply, const Party* only) {
         if (only && party.get() != only && party.get() != only->peer) {
             continue;
         }
-        tags.set(party->tag, partyValue(*party, totals));
+        tags.set(party->tag, partyValue(*party, totals, kernel));
     }
     reply.emplace_back("tags", std::move(tags));
     Value t = Value::dict();
@@ -247,7 +257,7 @@ void addCallStats(const Call& call, Dict& reply, const Party* only) {
     reply.emplace_back("totals", std::move(t));
 }
 
-std::string cdrLine(const Call& call, Teardown reason) {
+std::string cdrLine(const Call& call, Teardown reason, const media::KernelOffload* kernel) {
     auto now = std::chrono::system_clock::now();
     std::string line =
         fmt::format("ci={}, created_from={}, last_signal={}, tos={}, ", call.callId(),
@@ -282,7 +292,7 @@ std::string cdrLine(const Call& call, Teardown reason) {
             for (int rtcp = 0; rtcp < 2; ++rtcp) {
                 const auto& endpoint = rtcp ? (learned.rtcp ? learned.rtcp : leg.rtcpEndpoint)
                                             : (learned.rtp ? learned.rtp : leg.rtpEndpoint);
-                const StreamCounters& c = rtcp ? rt.rtcpIn : rt.rtpIn;
+                LegTraffic c = ingressTraffic(leg, rtcp != 0, kernel);
                 std::string s =
                     fmt::format("{}midx{}_{}_", ml, leg.index + 1, rtcp ? "rtcp" : "rtp");
                 line += fmt::format(
@@ -293,14 +303,14 @@ std::string cdrLine(const Call& call, Teardown reason) {
                     endpoint ? endpoint->port() : 0,
                     leg.sockets ? leg.sockets->address().local().toString() : "0.0.0.0",
                     leg.sockets ? (rtcp ? leg.sockets->rtcpPort() : leg.sockets->rtpPort()) : 0,
-                    c.packets.load(), c.bytes.load(), c.errors.load(), lastPacketSeconds(c));
+                    c.packets, c.bytes, c.errors, c.lastPacketUs() / 1000000);
             }
         }
     }
     return line;
 }
 
-void logFinalStats(const Call& call) {
+void logFinalStats(const Call& call, const media::KernelOffload* kernel) {
     using log::Subsystem;
     if (!log::enabled(log::Level::info)) {
         return;
@@ -322,7 +332,7 @@ void logFinalStats(const Call& call) {
                 continue;
             }
             for (int rtcp = 0; rtcp < 2; ++rtcp) {
-                const auto& in = rtcp ? rt.rtcpIn : rt.rtpIn;
+                LegTraffic in = ingressTraffic(leg, rtcp != 0, kernel);
                 const auto& out = rtcp ? rt.rtcpOut : rt.rtpOut;
                 const auto& endpoint = rtcp ? leg.rtcpEndpoint : leg.rtpEndpoint;
                 log::info(Subsystem::call,
@@ -331,9 +341,8 @@ void logFinalStats(const Call& call) {
                           leg.sockets->address().local().toString(),
                           rtcp ? leg.sockets->rtcpPort() : leg.sockets->rtpPort(),
                           endpoint ? endpoint->toString() : "(unknown)", rtcp ? " (RTCP)" : "",
-                          rt.ssrcCount.load() ? rt.ssrcs[0].ssrc.load() : 0, in.packets.load(),
-                          in.bytes.load(), in.errors.load(), out.packets.load(), out.bytes.load(),
-                          out.errors.load());
+                          rt.ssrcCount.load() ? rt.ssrcs[0].ssrc.load() : 0, in.packets, in.bytes,
+                          in.errors, out.packets.load(), out.bytes.load(), out.errors.load());
             }
         }
     }

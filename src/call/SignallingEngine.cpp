@@ -2,13 +2,17 @@
 
 #include <fmt/format.h>
 
+#include <strings.h>
+
 #include <algorithm>
 
 #include "call/CallFlagsParser.h"
 #include "call/CallStats.h"
+#include "call/LegTraffic.h"
 #include "call/SdpRewriter.h"
 #include "log/Log.h"
 #include "sdp/Parser.h"
+#include "sdp/StaticPayloadTypes.h"
 
 namespace rtprelay::call {
 
@@ -527,7 +531,7 @@ void SignallingEngine::deleteCall(const control::NgRequest& request, Dict& reply
     }
 
     if (!flags.fast) {
-        addCallStats(*call, reply, nullptr);
+        addCallStats(*call, reply, nullptr, kernel());
     }
     if (whole) {
         if (delay == 0) {
@@ -563,7 +567,7 @@ void SignallingEngine::query(const control::NgRequest& request, Dict& reply) {
         throw NgError("Unknown call-id");
     }
     const Party* only = flags.fromTag.empty() ? nullptr : call->findTag(flags.fromTag);
-    addCallStats(*call, reply, only);
+    addCallStats(*call, reply, only, kernel());
 }
 
 void SignallingEngine::list(const control::NgRequest& request, Dict& reply) {
@@ -702,11 +706,37 @@ void SignallingEngine::destroyCall(const std::string& callId, Teardown reason) {
     for (const auto& p : call->parties()) {
         p->ended = now;
     }
-    logFinalStats(*call);
+    logFinalStats(*call, kernel());
     if (log::cdrEnabled()) {
-        log::cdr(cdrLine(*call, reason));
+        log::cdr(cdrLine(*call, reason, kernel()));
     }
     calls_.destroy(callId, reason);
+}
+
+std::bitset<128> SignallingEngine::kernelPayloadTypes(const Party& a, const Party& b,
+                                                      size_t index) {
+    // Every payload type goes through the kernel except RFC 4733 events, which userspace
+    // handles (rtpengine: DTMF is never kernelized). Both sides' numbering counts.
+    std::bitset<128> types;
+    types.set();
+    for (const Party* p : {&a, &b}) {
+        if (!p->lastSdp || index >= p->lastSdp->media.size()) {
+            continue;
+        }
+        const auto& media = p->lastSdp->media[index];
+        for (const auto& format : media.formats) {
+            auto map = media.effectiveRtpMap(format);
+            auto pt = sdp::parsePayloadType(format);
+            if (map && pt && strcasecmp(map->encoding.c_str(), "telephone-event") == 0) {
+                types.reset(*pt);
+            }
+        }
+    }
+    return types;
+}
+
+const media::KernelOffload* SignallingEngine::kernel() const {
+    return relay_ ? relay_->kernelOffload() : nullptr;
 }
 
 void SignallingEngine::updateRelay(Call& call) {
@@ -737,7 +767,16 @@ void SignallingEngine::updateRelay(Call& call) {
                 route.learning.expected = rtcp ? leg.rtcpEndpoint : leg.rtpEndpoint;
                 route.learning.strictSource = p.strictSource;
                 route.learning.mediaHandover = p.mediaHandover;
+                const auto& local = leg.sockets->address().local();
+                route.local =
+                    net::Endpoint(local, rtcp ? leg.sockets->rtcpPort() : leg.sockets->rtpPort());
+                route.tos = call.tos > 0 ? call.tos : defaultTos_;
                 if (peerLeg && peerLeg->sockets && !peerLeg->rejected) {
+                    const auto& peerLocal = peerLeg->sockets->address().local();
+                    route.outRtpLocal = net::Endpoint(peerLocal, peerLeg->sockets->rtpPort());
+                    route.outRtcpLocal = net::Endpoint(peerLocal, peerLeg->sockets->rtcpPort());
+                    route.kernelCandidate = !route.blocked;
+                    route.kernelPayloadTypes = kernelPayloadTypes(p, *p.peer, i);
                     route.egress = peerLeg->runtime;
                     route.outRtpFd = peerLeg->sockets->rtpFd();
                     route.outRtcpFd = peerLeg->sockets->rtcpFd();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <bitset>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +48,8 @@ private:
     Roles findRoles(Call& call, const CallFlags& flags, bool isOffer, std::vector<Party*>& created);
     const media::LogicalInterface* interfaceNamed(const std::string& name) const;
     void removeParty(Call& call, Party& party);
+    static std::bitset<128> kernelPayloadTypes(const Party& a, const Party& b, size_t index);
+    const media::KernelOffload* kernel() const;
     // Tells the relay where every socket of the call forwards to now.
     void updateRelay(Call& call);
     // Relay, CDR and final stats, then the call and its sockets are gone.

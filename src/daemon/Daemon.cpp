@@ -95,6 +95,29 @@ void Daemon::raiseFileLimit() {
     }
 }
 
+bool Daemon::startKernelPath() {
+    if (config_.table < 0) {
+        log::info(Subsystem::kernel, "table = -1: relaying in userspace only");
+        return true;
+    }
+    std::vector<std::string> problems;
+    kernel_ = std::make_unique<kernel::KernelPath>(config_, problems);
+    for (const auto& p : problems) {
+        if (config_.noFallback) {
+            failStart(p + " (--no-fallback)");
+            return false;
+        }
+        log::error(Subsystem::kernel, "{}", p);
+    }
+    if (kernel_->forwarding()) {
+        relay_->setKernelOffload(kernel_.get());
+    } else {
+        log::warning(Subsystem::kernel, "Falling back to userspace forwarding");
+    }
+    interfaces_->setObserver(kernel_.get());
+    return true;
+}
+
 void Daemon::startLogging() {
     log::init(logSettings(config_));
     for (const auto& w : configWarnings_) {
@@ -137,6 +160,9 @@ void Daemon::registerCommands() {
         statistics.set("totalstatistics", std::move(total));
         signalling_->addStatistics(statistics);
         statistics.set("controlstatistics", controlStats_.snapshot());
+        if (kernel_) {
+            statistics.set("kernel", kernel_->status());
+        }
         reply.emplace_back("statistics", std::move(statistics));
     });
     commands_.addPlaceholdersForMissing();
@@ -230,6 +256,9 @@ int Daemon::run() {
 
     raiseFileLimit();
     registerCommands();
+    if (!startKernelPath()) {
+        return 1;
+    }
     try {
         bindListeners();
         relay_->start();
@@ -280,8 +309,14 @@ int Daemon::run() {
     sd_notify(0, "STOPPING=1");
     server_->stop();
     ticker_.reset();
+    if (kernel_) {
+        // Hitless restart: kernel-forwarded media keeps flowing while no daemon runs.
+        kernel_->keepEntriesOnExit();
+    }
     signalling_->terminateAll(call::Teardown::forced);
     relay_->stop();
+    interfaces_->setObserver(nullptr);
+    kernel_.reset();
     pidFile_.remove();
     ::close(signalFd);
     log::notice(Subsystem::core, "Exiting");

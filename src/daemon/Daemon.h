@@ -16,6 +16,7 @@
 #include "daemon/Daemonizer.h"
 #include "daemon/PidFile.h"
 #include "daemon/Ticker.h"
+#include "kernel/KernelPath.h"
 #include "media/LocalInterface.h"
 #include "media/Relay.h"
 
@@ -33,6 +34,9 @@ public:
 private:
     void startLogging();
     void raiseFileLimit();
+    // table >= 0: eBPF forwarding and nftables; false when the start must fail
+    // (--no-fallback and something is missing).
+    bool startKernelPath();
     void registerCommands();
     void bindListeners();
     void reload();
@@ -53,6 +57,7 @@ private:
     std::unique_ptr<control::NgProcessor> processor_;
     std::unique_ptr<control::ControlServer> server_;
     std::unique_ptr<media::InterfaceRegistry> interfaces_;
+    std::unique_ptr<kernel::KernelPath> kernel_;
     std::unique_ptr<media::Relay> relay_;
     std::unique_ptr<call::SignallingEngine> signalling_;
     std::unique_ptr<Ticker> ticker_;

@@ -54,6 +54,17 @@ struct LegRuntime {
     // Packets from a source other than the learned one, dropped (RTP Bleed and injection).
     std::atomic<uint64_t> foreignSourceDrops{0};
 
+    // Kernel fast path, per socket of the leg (0: RTP, 1: RTCP): the statistics slot of the
+    // installed entry (-1: none), and what earlier entries counted before they were removed.
+    std::array<std::atomic<int64_t>, 2> kernelSlot{-1, -1};
+    struct KernelTotals {
+        std::atomic<uint64_t> packets{0};
+        std::atomic<uint64_t> bytes{0};
+        std::atomic<uint64_t> errors{0};
+        std::atomic<int64_t> lastPacketUs{0};
+    };
+    std::array<KernelTotals, 2> kernelDone;
+
     EndpointLearner rtpLearner;
     EndpointLearner rtcpLearner;
 

@@ -58,6 +58,14 @@ InterfaceRegistry::InterfaceRegistry(const std::vector<config::InterfaceAddress>
     }
 }
 
+void InterfaceRegistry::setObserver(PortObserver* observer) {
+    for (auto& i : interfaces_) {
+        for (auto& a : i->addresses()) {
+            a->setObserver(observer);
+        }
+    }
+}
+
 const LogicalInterface* InterfaceRegistry::find(const std::string& name) const {
     for (const auto& i : interfaces_) {
         if (i->name() == name) {

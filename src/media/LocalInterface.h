@@ -7,6 +7,7 @@
 
 #include "common/IpAddress.h"
 #include "config/Config.h"
+#include "media/KernelOffload.h"
 #include "media/PortPool.h"
 
 namespace rtprelay::media {
@@ -22,12 +23,16 @@ public:
     const net::IpAddress& advertised() const { return advertised_; }
     PortPool& ports() { return ports_; }
     const PortPool& ports() const { return ports_; }
+    // Set once at start, before any socket is opened.
+    void setObserver(PortObserver* observer) { observer_ = observer; }
+    PortObserver* observer() const { return observer_; }
 
 private:
     std::string interfaceName_;
     net::IpAddress local_;
     net::IpAddress advertised_;
     PortPool ports_;
+    PortObserver* observer_ = nullptr;
 };
 
 // `interface = NAME/ADDR[!ADV]` lines sharing a NAME. The first address of a family is the one
@@ -59,6 +64,7 @@ public:
     // The first configured interface: used when a request names none.
     const LogicalInterface& defaultInterface() const { return *interfaces_.front(); }
     const std::vector<std::unique_ptr<LogicalInterface>>& all() const { return interfaces_; }
+    void setObserver(PortObserver* observer);
 
 private:
     std::vector<std::unique_ptr<LogicalInterface>> interfaces_;

@@ -12,6 +12,13 @@ Relay::~Relay() {
     stop();
 }
 
+void Relay::setKernelOffload(KernelOffload* offload) {
+    offload_ = offload;
+    for (auto& w : workers_) {
+        w->setKernelOffload(offload);
+    }
+}
+
 void Relay::start() {
     for (auto& w : workers_) {
         w->start();

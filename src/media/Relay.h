@@ -15,6 +15,9 @@ public:
     explicit Relay(unsigned threads);
     ~Relay();
 
+    // The kernel fast path; set before start(). Null: everything stays in userspace.
+    void setKernelOffload(KernelOffload* offload);
+    KernelOffload* kernelOffload() const { return offload_; }
     void start();
     void stop();
 
@@ -25,6 +28,7 @@ public:
 
 private:
     std::vector<std::unique_ptr<RelayWorker>> workers_;
+    KernelOffload* offload_ = nullptr;
 };
 
 }  // namespace rtprelay::media

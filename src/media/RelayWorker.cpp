@@ -158,11 +158,16 @@ void RelayWorker::applyMessages() {
             previous = std::move(it->second);
             calls_.erase(it);
         }
+        // Re-signalling un-kernelizes (rtpengine's rule); the next packets decide again.
+        for (auto& p : previous) {
+            unkernelize(*p);
+        }
         std::set<int> kept;
         std::vector<std::unique_ptr<ActiveRoute>> next;
         for (auto& route : m.routes) {
             auto active = std::make_unique<ActiveRoute>();
             active->route = std::move(route);
+            active->callKey = m.callKey;
             SocketRoute& r = active->route;
             if (r.ingress) {
                 // Signalling starts learning over (rtpengine unconfirms on re-signalling).
@@ -240,6 +245,114 @@ void RelayWorker::flush(int fd, size_t first, size_t count) {
     }
 }
 
+std::optional<OffloadRequest> RelayWorker::offloadRequest(const ActiveRoute& active) const {
+    const SocketRoute& r = active.route;
+    if (!r.ingress || !r.egress) {
+        return std::nullopt;
+    }
+    const EndpointLearner& in = r.rtcpSocket ? r.ingress->rtcpLearner : r.ingress->rtpLearner;
+    if (!in.confirmed() && r.learning.mode != LearningMode::off) {
+        return std::nullopt;  // the sender is not known yet
+    }
+    const LegRuntime& out = *r.egress;
+    bool toRtpPort = !r.rtcpSocket || r.egressMux;
+    const EndpointLearner& outLearner = toRtpPort ? out.rtpLearner : out.rtcpLearner;
+    std::optional<net::Endpoint> destination = (outLearner.confirmed() && !r.egressAsymmetric)
+                                                   ? outLearner.endpoint()
+                                                   : (toRtpPort ? r.destRtp : r.destRtcp);
+    int outFd = toRtpPort ? r.outRtpFd : r.outRtcpFd;
+    if (!destination || outFd < 0) {
+        return std::nullopt;
+    }
+    OffloadRequest request;
+    request.local = r.local;
+    if (r.learning.mode == LearningMode::off) {
+        if (r.learning.strictSource) {
+            request.expectedSource = r.learning.expected;
+        }
+    } else {
+        request.expectedSource = in.endpoint();
+    }
+    request.dropOtherSources = !r.learning.mediaHandover;
+    request.outSource = toRtpPort ? r.outRtpLocal : r.outRtcpLocal;
+    request.outDestination = *destination;
+    request.tos = r.tos;
+    request.payloadTypes = r.kernelPayloadTypes;
+    request.rtcpPort = r.rtcpSocket;
+    request.forwardMuxedRtcp = !r.rtcpSocket && r.egressMux;
+    return request;
+}
+
+void RelayWorker::kernelize(ActiveRoute& active) {
+    auto request = offloadRequest(active);
+    if (!request) {
+        return;  // not yet: a later packet tries again
+    }
+    if (request->local.address().family() != request->outDestination.address().family()) {
+        active.kernelRefused = true;  // IPv4/IPv6 bridging stays in userspace
+        return;
+    }
+    auto slot = offload_->install(*request);
+    if (!slot) {
+        active.kernelRefused = true;
+        return;
+    }
+    active.kernelized = true;
+    active.kernelSource = request->expectedSource;
+    active.kernelDestination = request->outDestination;
+    active.route.ingress->kernelSlot[active.route.rtcpSocket ? 1 : 0].store(
+        *slot, std::memory_order_release);
+}
+
+void RelayWorker::unkernelize(ActiveRoute& active) {
+    if (!active.kernelized || !offload_) {
+        return;
+    }
+    LegRuntime& leg = *active.route.ingress;
+    size_t index = active.route.rtcpSocket ? 1 : 0;
+    int64_t slot = leg.kernelSlot[index].load(std::memory_order_acquire);
+    // Keep what the entry counted: its slot is recycled once the entry is gone.
+    if (slot >= 0) {
+        if (auto c = offload_->counters(static_cast<uint32_t>(slot))) {
+            auto& done = leg.kernelDone[index];
+            done.packets.fetch_add(c->packets, std::memory_order_relaxed);
+            done.bytes.fetch_add(c->bytes, std::memory_order_relaxed);
+            done.errors.fetch_add(c->errors, std::memory_order_relaxed);
+            if (c->lastPacketUs > done.lastPacketUs.load(std::memory_order_relaxed)) {
+                done.lastPacketUs.store(c->lastPacketUs, std::memory_order_relaxed);
+            }
+        }
+    }
+    leg.kernelSlot[index].store(-1, std::memory_order_release);
+    offload_->remove(active.route.local);
+    active.kernelized = false;
+    active.kernelSource.reset();
+    active.kernelDestination.reset();
+}
+
+void RelayWorker::refreshKernelRoutes(uint64_t callKey, const LegRuntime* leg) {
+    if (!offload_) {
+        return;
+    }
+    auto it = calls_.find(callKey);
+    if (it == calls_.end()) {
+        return;
+    }
+    for (auto& active : it->second) {
+        if (!active->kernelized ||
+            (active->route.egress.get() != leg && active->route.ingress.get() != leg)) {
+            continue;
+        }
+        auto request = offloadRequest(*active);
+        if (request && request->expectedSource == active->kernelSource &&
+            request->outDestination == active->kernelDestination) {
+            continue;
+        }
+        unkernelize(*active);
+        kernelize(*active);
+    }
+}
+
 void RelayWorker::receive(ActiveRoute& active) {
     SocketRoute& r = active.route;
     // A few batches per wake-up, then back to epoll so one busy socket cannot starve others.
@@ -295,6 +408,7 @@ void RelayWorker::receive(ActiveRoute& active) {
             if (learner.generation() != active.publishedGeneration) {
                 in.publish(r.rtcpSocket, learner);
                 active.publishedGeneration = learner.generation();
+                refreshKernelRoutes(active.callKey, &in);
             }
             if (verdict == EndpointLearner::Verdict::drop) {
                 in.foreignSourceDrops.fetch_add(1, std::memory_order_relaxed);
@@ -341,6 +455,9 @@ void RelayWorker::receive(ActiveRoute& active) {
             txFd_[staged] = fd;
             txCounters_[staged] = isRtcp ? &out.rtcpOut : &out.rtpOut;
             ++staged;
+            if (offload_ && r.kernelCandidate && !active.kernelized && !active.kernelRefused) {
+                kernelize(active);
+            }
         }
         // Consecutive packets to the same socket go out in one sendmmsg.
         size_t first = 0;

@@ -13,6 +13,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "media/KernelOffload.h"
 #include "media/SocketRoute.h"
 
 namespace rtprelay::media {
@@ -37,6 +38,8 @@ public:
     RelayWorker(const RelayWorker&) = delete;
     RelayWorker& operator=(const RelayWorker&) = delete;
 
+    // The kernel fast path to offload confirmed routes to; set before start().
+    void setKernelOffload(KernelOffload* offload) { offload_ = offload; }
     void start();
     void stop();
 
@@ -55,7 +58,12 @@ private:
     // A route plus what the worker tracks for it.
     struct ActiveRoute {
         SocketRoute route;
+        uint64_t callKey = 0;
         uint32_t publishedGeneration = UINT32_MAX;
+        bool kernelized = false;
+        bool kernelRefused = false;  // the kernel cannot take it: do not ask per packet
+        std::optional<net::Endpoint> kernelSource;
+        std::optional<net::Endpoint> kernelDestination;
     };
 
     void run();
@@ -63,6 +71,14 @@ private:
     void receive(ActiveRoute& active);
     void flush(int fd, size_t first, size_t count);
 
+    // Kernel fast path (no-ops without an offload).
+    std::optional<OffloadRequest> offloadRequest(const ActiveRoute& active) const;
+    void kernelize(ActiveRoute& active);
+    void unkernelize(ActiveRoute& active);
+    // A leg's learned endpoint changed: entries that send to it or expect it follow.
+    void refreshKernelRoutes(uint64_t callKey, const LegRuntime* leg);
+
+    KernelOffload* offload_ = nullptr;
     int epollFd_ = -1;
     int wakeFd_ = -1;
     std::atomic<bool> stopping_{false};

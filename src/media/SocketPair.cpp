@@ -50,6 +50,9 @@ std::unique_ptr<SocketPair> SocketPair::open(std::shared_ptr<LocalAddress> addre
         int rtp = bindUdp(address->local(), *port, tos);
         int rtcp = rtp >= 0 ? bindUdp(address->local(), static_cast<uint16_t>(*port + 1), tos) : -1;
         if (rtp >= 0 && rtcp >= 0) {
+            if (auto* observer = address->observer()) {
+                observer->portsOpened(address->local(), *port, static_cast<uint16_t>(*port + 1));
+            }
             return std::unique_ptr<SocketPair>(
                 new SocketPair(std::move(address), *port, rtp, rtcp, tos));
         }
@@ -69,6 +72,9 @@ SocketPair::~SocketPair() {
     ::close(rtpFd_);
     if (rtcpFd_ >= 0) {
         ::close(rtcpFd_);
+    }
+    if (auto* observer = address_->observer()) {
+        observer->portsClosed(address_->local(), port_, rtcpPort());
     }
     address_->ports().releasePair(port_);
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <bitset>
 #include <memory>
 #include <optional>
 
@@ -29,6 +30,15 @@ struct SocketRoute {
 
     bool blocked = false;                // `block media`: received and counted, not forwarded
     EndpointLearner::Settings learning;  // for the sender, on this socket
+
+    // Kernel fast path: whether this route may be offloaded once both ends are known, and
+    // what the kernel entry needs besides the above.
+    bool kernelCandidate = false;
+    net::Endpoint local;        // this socket's address
+    net::Endpoint outRtpLocal;  // the receiver's sockets' addresses
+    net::Endpoint outRtcpLocal;
+    int tos = 0;
+    std::bitset<128> kernelPayloadTypes;  // telephone-event and the like stay in userspace
 };
 
 }  // namespace rtprelay::media

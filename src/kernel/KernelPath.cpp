@@ -1,0 +1,297 @@
+#include "kernel/KernelPath.h"
+
+#include <ifaddrs.h>
+#include <net/if.h>
+
+#include <chrono>
+
+#include "kernel/RouteLookup.h"
+#include "log/Log.h"
+
+namespace rtprelay::kernel {
+
+using log::Subsystem;
+
+namespace {
+
+std::pair<std::array<uint8_t, 16>, uint16_t> orphanKey(const net::Endpoint& e) {
+    return {e.address().bytes(), e.port()};
+}
+
+// The devices media arrives on: loopback (local peers always come in through it) and every
+// device carrying a configured interface address.
+std::vector<int> mediaDevices(const config::Config& config) {
+    std::set<int> devices{static_cast<int>(if_nametoindex("lo"))};
+    ifaddrs* list = nullptr;
+    if (getifaddrs(&list) == 0) {
+        for (ifaddrs* i = list; i; i = i->ifa_next) {
+            if (!i->ifa_addr) {
+                continue;
+            }
+            socklen_t len =
+                i->ifa_addr->sa_family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+            auto e = net::Endpoint::fromSockaddr(i->ifa_addr, len);
+            if (!e) {
+                continue;
+            }
+            for (const auto& iface : config.interfaces) {
+                if (iface.local == e->address()) {
+                    devices.insert(static_cast<int>(if_nametoindex(i->ifa_name)));
+                }
+            }
+        }
+        freeifaddrs(list);
+    }
+    devices.erase(0);
+    return {devices.begin(), devices.end()};
+}
+
+}  // namespace
+
+KernelPath::KernelPath(const config::Config& config, std::vector<std::string>& problems) {
+    startForwarder(config, problems);
+    startNftables(config, problems);
+}
+
+KernelPath::~KernelPath() {
+    if (nftables_) {
+        if (auto r = nftables_->shutdown(); !r) {
+            log::error(Subsystem::nftables, "Removing our nftables objects failed: {}", r.reason());
+        } else {
+            log::info(Subsystem::nftables, "Removed our nftables objects");
+        }
+    }
+}
+
+void KernelPath::startForwarder(const config::Config& config, std::vector<std::string>& problems) {
+    try {
+        auto forwarder = std::make_unique<BpfForwarder>(config.table, BpfForwarder::Options{});
+        devices_ = mediaDevices(config);
+        std::string attached;
+        for (int ifindex : devices_) {
+            AttachMode mode = forwarder->attach(ifindex);
+            char name[IF_NAMESIZE] = {};
+            if_indextoname(static_cast<unsigned>(ifindex), name);
+            attached += fmt::format("{}{} ({})", attached.empty() ? "" : ", ", name,
+                                    mode == AttachMode::tcx ? "tcx" : "tc clsact");
+        }
+        if (forwarder->origin() == BpfForwarder::Origin::adopted) {
+            // Entries a previous daemon left keep forwarding until claimed or idle.
+            if (auto entries = forwarder->entries()) {
+                for (const auto& rule : *entries) {
+                    orphans_.insert(orphanKey(rule.local));
+                }
+            }
+            if (!orphans_.empty()) {
+                log::notice(Subsystem::kernel,
+                            "Adopted kernel table {} with {} entries from a previous run; they "
+                            "keep forwarding until a new call takes their port or they fall idle",
+                            config.table, orphans_.size());
+            }
+        }
+        log::notice(Subsystem::kernel, "eBPF kernel forwarding active, table {}, attached to {}",
+                    config.table, attached);
+        forwarder_ = std::move(forwarder);
+    } catch (const std::exception& e) {
+        problems.push_back(std::string("eBPF kernel forwarding unavailable: ") + e.what());
+    }
+}
+
+void KernelPath::startNftables(const config::Config& config, std::vector<std::string>& problems) {
+    std::string why;
+    auto settings = nftablesSettingsFrom(config, &why);
+    if (!settings) {
+        if (!why.empty()) {
+            problems.push_back("nftables not managed: " + why);
+        }
+        return;
+    }
+    auto manager = std::make_unique<NftablesManager>(*settings);
+    if (auto r = manager->setup(); !r) {
+        problems.push_back("nftables setup failed: " + r.reason());
+        return;
+    }
+    if (manager->staleRemoved()) {
+        log::notice(Subsystem::nftables, "Removed nftables objects left by a previous run");
+    }
+    log::notice(Subsystem::nftables, "nftables chain '{}' set up", config.nftablesChain);
+    nftables_ = std::move(manager);
+}
+
+void KernelPath::keepEntriesOnExit() {
+    std::lock_guard lock(mutex_);
+    keepEntries_ = true;
+}
+
+std::optional<uint32_t> KernelPath::install(const media::OffloadRequest& request) {
+    if (!forwarder_) {
+        return std::nullopt;
+    }
+    ForwardingRule rule;
+    rule.local = request.local;
+    rule.expectedSource = request.expectedSource;
+    rule.sourcePolicy = !request.expectedSource    ? SourcePolicy::ignore
+                        : request.dropOtherSources ? SourcePolicy::drop
+                                                   : SourcePolicy::pass;
+    rule.outSource = request.outSource;
+    rule.outDestination = request.outDestination;
+    if (request.tos > 0) {
+        rule.tos = static_cast<uint8_t>(request.tos);
+    }
+    rule.payloadTypes = request.payloadTypes;
+    rule.rtcpPort = request.rtcpPort;
+    rule.forwardMuxedRtcp = request.forwardMuxedRtcp;
+    auto ifindex =
+        RouteLookup::outputInterface(rule.outSource.address(), rule.outDestination.address());
+    if (!ifindex) {
+        log::info(Subsystem::kernel, "Stream {} stays in userspace: {}", rule.local.toString(),
+                  ifindex.error());
+        return std::nullopt;
+    }
+    rule.outIfindex = *ifindex;
+    if (auto why = rule.invalidReason()) {
+        log::info(Subsystem::kernel, "Stream {} stays in userspace: {}", rule.local.toString(),
+                  *why);
+        return std::nullopt;
+    }
+    releaseOrphan(rule.local);
+    auto slot = forwarder_->upsert(rule);
+    if (!slot) {
+        log::warning(Subsystem::kernel, "Stream {} stays in userspace: {}", rule.local.toString(),
+                     slot.error());
+        return std::nullopt;
+    }
+    log::debug(Subsystem::kernel, "Kernelized {} -> {} from {}", rule.local.toString(),
+               rule.outDestination.toString(), rule.outSource.toString());
+    return *slot;
+}
+
+void KernelPath::remove(const net::Endpoint& local) {
+    if (!forwarder_) {
+        return;
+    }
+    {
+        std::lock_guard lock(mutex_);
+        if (keepEntries_) {
+            return;
+        }
+    }
+    if (auto r = forwarder_->erase(local); !r) {
+        log::warning(Subsystem::kernel, "Removing kernel entry {} failed: {}", local.toString(),
+                     r.error());
+    }
+}
+
+std::optional<media::KernelCounters> KernelPath::counters(uint32_t slot) const {
+    if (!forwarder_) {
+        return std::nullopt;
+    }
+    auto stats = forwarder_->readStats(slot);
+    if (!stats) {
+        return std::nullopt;
+    }
+    return media::KernelCounters{stats->packets, stats->bytes, stats->errors, stats->lastPacketUs};
+}
+
+void KernelPath::releaseOrphan(const net::Endpoint& local) {
+    std::lock_guard lock(mutex_);
+    orphans_.erase(orphanKey(local));
+}
+
+void KernelPath::portsOpened(const net::IpAddress& address, uint16_t rtp, uint16_t rtcp) {
+    if (forwarder_) {
+        // A port a previous daemon's call still forwards belongs to the new call now.
+        for (uint16_t port : {rtp, rtcp}) {
+            net::Endpoint local(address, port);
+            bool orphan;
+            {
+                std::lock_guard lock(mutex_);
+                orphan = orphans_.erase(orphanKey(local)) > 0;
+            }
+            if (orphan) {
+                forwarder_->erase(local);
+            }
+        }
+    }
+    if (nftables_) {
+        uint16_t ports[2] = {rtp, rtcp};
+        if (auto r = nftables_->addPorts(ports); !r) {
+            log::warning(Subsystem::nftables, "Opening ports {}/{} failed: {}", rtp, rtcp,
+                         r.reason());
+        }
+    }
+}
+
+void KernelPath::portsClosed(const net::IpAddress&, uint16_t rtp, uint16_t rtcp) {
+    if (nftables_) {
+        uint16_t ports[2] = {rtp, rtcp};
+        if (auto r = nftables_->removePorts(ports); !r) {
+            log::warning(Subsystem::nftables, "Closing ports {}/{} failed: {}", rtp, rtcp,
+                         r.reason());
+        }
+    }
+}
+
+void KernelPath::sweepOrphans(int timeoutSeconds) {
+    if (!forwarder_) {
+        return;
+    }
+    {
+        std::lock_guard lock(mutex_);
+        if (orphans_.empty()) {
+            return;
+        }
+    }
+    auto entries = forwarder_->entries();
+    if (!entries) {
+        return;
+    }
+    int64_t nowUs = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+    static const auto started = nowUs;
+    for (const auto& rule : *entries) {
+        {
+            std::lock_guard lock(mutex_);
+            if (!orphans_.count(orphanKey(rule.local))) {
+                continue;
+            }
+        }
+        auto stats = forwarder_->readStats(rule.statsSlot);
+        // An entry that never forwarded in this daemon's lifetime counts from our start.
+        int64_t last = stats ? std::max(stats->lastPacketUs, started) : started;
+        if (nowUs - last >= static_cast<int64_t>(timeoutSeconds) * 1000000) {
+            forwarder_->erase(rule.local);
+            std::lock_guard lock(mutex_);
+            orphans_.erase(orphanKey(rule.local));
+            log::info(Subsystem::kernel, "Removed idle kernel entry {} left by a previous run",
+                      rule.local.toString());
+        }
+    }
+}
+
+control::bencode::Value KernelPath::status() const {
+    using control::bencode::Value;
+    Value v = Value::dict();
+    v.set("ebpf", forwarder_ ? "attached" : "unavailable");
+    if (forwarder_) {
+        v.set("table", static_cast<int64_t>(forwarder_->table()));
+        auto entries = forwarder_->entries();
+        v.set("entries", static_cast<int64_t>(entries ? entries->size() : 0));
+        {
+            std::lock_guard lock(mutex_);
+            v.set("adopted entries", static_cast<int64_t>(orphans_.size()));
+        }
+        Value devices = Value::list();
+        for (const auto& a : forwarder_->attachments()) {
+            char name[IF_NAMESIZE] = {};
+            if_indextoname(static_cast<unsigned>(a.ifindex), name);
+            devices.push(std::string(name));
+        }
+        v.set("devices", std::move(devices));
+    }
+    v.set("nftables", nftables_ ? "managed" : "not managed");
+    return v;
+}
+
+}  // namespace rtprelay::kernel

@@ -1,0 +1,63 @@
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "config/Config.h"
+#include "control/Bencode.h"
+#include "kernel/BpfForwarder.h"
+#include "kernel/NftablesManager.h"
+#include "media/KernelOffload.h"
+
+namespace rtprelay::kernel {
+
+// The daemon's kernel path for `table = N`: the eBPF forwarder the relay offloads confirmed
+// streams to, and the nftables objects that open the media ports in use. Either part may be
+// unavailable; the daemon then relays in userspace and says so (rtpengine's fallback).
+//
+// Entries outlive the daemon on purpose (hitless restart): at start, entries a previous
+// daemon left are adopted as orphans. Each is removed when a new call binds its port, or
+// when it has forwarded nothing for `timeout` seconds.
+class KernelPath final : public media::KernelOffload, public media::PortObserver {
+public:
+    // Sets up what it can; `problems` gets one line per part that could not start.
+    KernelPath(const config::Config& config, std::vector<std::string>& problems);
+    // Removes the nftables objects; the eBPF program and its entries stay (see above).
+    ~KernelPath() override;
+
+    bool forwarding() const { return forwarder_ != nullptr; }
+    bool firewalling() const { return nftables_ != nullptr; }
+    // From now on remove() keeps entries: calls ending because the daemon stops keep their
+    // media flowing in the kernel until a new daemon takes over.
+    void keepEntriesOnExit();
+    // Drops orphaned entries idle for `timeoutSeconds` (run from the daemon's timer).
+    void sweepOrphans(int timeoutSeconds);
+    // The operator's view: program, devices, entries, orphans, nftables.
+    control::bencode::Value status() const;
+
+    // media::KernelOffload
+    std::optional<uint32_t> install(const media::OffloadRequest& request) override;
+    void remove(const net::Endpoint& local) override;
+    std::optional<media::KernelCounters> counters(uint32_t slot) const override;
+
+    // media::PortObserver
+    void portsOpened(const net::IpAddress& address, uint16_t rtp, uint16_t rtcp) override;
+    void portsClosed(const net::IpAddress& address, uint16_t rtp, uint16_t rtcp) override;
+
+private:
+    void startForwarder(const config::Config& config, std::vector<std::string>& problems);
+    void startNftables(const config::Config& config, std::vector<std::string>& problems);
+    void releaseOrphan(const net::Endpoint& local);
+
+    std::unique_ptr<BpfForwarder> forwarder_;
+    std::unique_ptr<NftablesManager> nftables_;
+    std::vector<int> devices_;
+    mutable std::mutex mutex_;
+    std::set<std::pair<std::array<uint8_t, 16>, uint16_t>> orphans_;
+    bool keepEntries_ = false;
+};
+
+}  // namespace rtprelay::kernel
