@@ -610,9 +610,9 @@ std::optional<Teardown> SignallingEngine::timedOut(const Call& call, int64_t now
             if (leg->rejected || !leg->sockets) {
                 continue;
             }
-            const auto& rt = *leg->runtime;
-            int64_t last =
-                std::max({rt.rtpIn.lastPacketUs.load(), rt.rtcpIn.lastPacketUs.load(), signalUs});
+            // Kernel-forwarded media counts as activity as much as userspace media.
+            int64_t last = std::max({ingressTraffic(*leg, false, kernel()).lastPacketUs(),
+                                     ingressTraffic(*leg, true, kernel()).lastPacketUs(), signalUs});
             int64_t idle = nowUs - last;
             if (!leg->hasRemote) {
                 reason = Teardown::offerTimeout;

@@ -119,10 +119,12 @@ Rejection finish(Config& config, const OptionValues& values) {
         return "port-min (" + std::to_string(config.portMin) + ") is greater than port-max (" +
                std::to_string(config.portMax) + ")";
     }
-    if (config.interfaces.empty()) {
+    // --nftables-start/stop/status only act on the firewall and exit, as in rtpengine.
+    bool nftablesMode = config.nftablesStart || config.nftablesStop || config.nftablesStatus;
+    if (config.interfaces.empty() && !nftablesMode) {
         return "no interface configured (option 'interface')";
     }
-    if (config.listenNg.empty() && config.listenTcpNg.empty()) {
+    if (config.listenNg.empty() && config.listenTcpNg.empty() && !nftablesMode) {
         return "no control listener configured (option 'listen-ng')";
     }
     if (config.timeout == 0) {

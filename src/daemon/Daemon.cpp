@@ -264,8 +264,12 @@ int Daemon::run() {
         relay_->start();
         log::info(Subsystem::media, "Relaying media with {} worker threads", relay_->threads());
         server_->start();
-        ticker_ =
-            std::make_unique<Ticker>(std::chrono::seconds(1), [this] { signalling_->tick(); });
+        ticker_ = std::make_unique<Ticker>(std::chrono::seconds(1), [this] {
+            signalling_->tick();
+            if (kernel_) {
+                kernel_->sweepOrphans(runtime_.timeout.load());
+            }
+        });
         if (!config_.pidfile.empty()) {
             pidFile_.write(config_.pidfile);
         }
