@@ -32,6 +32,8 @@ calls="${2:-5}"
 concurrency="${3:-$calls}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 scenarios="$here/sipp"
+# shellcheck source-path=SCRIPTDIR source=lib/rtprelay_test.sh
+. "$here/lib/rtprelay_test.sh" # the Python shared by the e2e tests
 for tool in kamailio kamcmd sipp python3 ss; do
   command -v "$tool" >/dev/null || { echo "FAIL: $tool not installed (scripts/setup)"; exit 1; }
 done
@@ -142,67 +144,11 @@ deadline=$((SECONDS + 52)) # SIPp is stopped by then, leaving time for the check
 
 # --- ng client and monitor ----------------------------------------------------------------------
 cat >"$work/ng.py" <<'PY'
-"""Tiny ng (bencode over UDP) client. ng.py PORT list LIMIT | ng.py PORT ping |
-ng.py PORT relayed (relayedpackets relayedpacketerrors of the statistics) |
+"""ng client and monitor of this test (ng client: lib/rtprelay_test.py). ng.py PORT list LIMIT |
+ng.py PORT ping | ng.py PORT relayed (relayedpackets relayedpacketerrors of the statistics) |
 ng.py PORT monitor STOPFILE OUTFILE LIMIT (polls list/query until STOPFILE exists)."""
-import os, socket, sys, time
-
-def benc(x):
-    if isinstance(x, int):
-        return b"i%de" % x
-    if isinstance(x, str):
-        x = x.encode()
-    if isinstance(x, bytes):
-        return b"%d:%s" % (len(x), x)
-    if isinstance(x, list):
-        return b"l" + b"".join(benc(v) for v in x) + b"e"
-    if isinstance(x, dict):
-        return b"d" + b"".join(benc(k) + benc(v) for k, v in sorted(x.items())) + b"e"
-    raise TypeError(x)
-
-def bdec(b, i=0):
-    c = b[i:i + 1]
-    if c == b"i":
-        j = b.index(b"e", i)
-        return int(b[i + 1:j]), j + 1
-    if c == b"l":
-        i, out = i + 1, []
-        while b[i:i + 1] != b"e":
-            v, i = bdec(b, i)
-            out.append(v)
-        return out, i + 1
-    if c == b"d":
-        i, out = i + 1, {}
-        while b[i:i + 1] != b"e":
-            k, i = bdec(b, i)
-            v, i = bdec(b, i)
-            out[k] = v
-        return out, i + 1
-    j = b.index(b":", i)
-    n = int(b[i:j])
-    return b[j + 1:j + 1 + n].decode("utf-8", "replace"), j + 1 + n
-
-class Ng:
-    def __init__(self, port):
-        self.addr = ("127.0.0.1", port)
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        self.sock.settimeout(1.0)
-        self.n = 0
-
-    def __call__(self, **req):
-        self.n += 1
-        cookie = b"m%d_%d" % (os.getpid(), self.n)
-        msg = cookie + b" " + benc(req)
-        for _ in range(3):
-            self.sock.sendto(msg, self.addr)
-            try:
-                while True:
-                    data = self.sock.recv(1 << 20)
-                    if data.startswith(cookie + b" "):
-                        return bdec(data, len(cookie) + 1)[0]
-            except socket.timeout:
-                continue
-        raise RuntimeError("no reply from rtprelayd to %r" % req.get("command"))
+import os, sys, time
+from rtprelay_test import Ng
 
 def legs_of(q):
     """[(tag, local port, 'addr:port' endpoint)] of the tags that have a media with a stream."""
@@ -236,15 +182,14 @@ def monitor(ng, stopfile, outfile, limit):
     block = os.environ.get("BLOCK_MEDIA") == "1"
     while True:
         stop = os.path.exists(stopfile)
-        r = ng(command="list", limit=limit)
-        ids = r.get("calls") or []
+        ids = ng.list(limit)
         polls += 1
         most = max(most, len(ids))
         seen.update(ids)
         for cid in ids:
             if cid in verified and time.monotonic() - queried[cid] < 1.0:
                 continue
-            q = ng(**{"command": "query", "call-id": cid})
+            q = ng.query(cid)
             if q.get("result") != "ok":  # the call may have ended since the list
                 last.setdefault(cid, repr(q)[:600])
                 continue
@@ -259,7 +204,7 @@ def monitor(ng, stopfile, outfile, limit):
             if len(legs) == 2:
                 verified[cid] = legs
                 if block:
-                    ng(**{"command": "block media", "call-id": cid})
+                    ng.request({"command": "block media", "call-id": cid})
             else:
                 last[cid] = repr(q)[:600]
         if stop:
@@ -277,13 +222,13 @@ def monitor(ng, stopfile, outfile, limit):
             f.write("COUNTERS %s %s %s\n" % (cid, "stable" if stable[cid] else "changing",
                                              " ".join("%s %s" % tc for tc in sorted(c.items()))))
 
-ng = Ng(int(sys.argv[1]))
+ng = Ng(int(sys.argv[1]), "m")
 if sys.argv[2] == "ping":
-    print(ng(command="ping").get("result"))
+    print(ng.ping())
 elif sys.argv[2] == "list":
-    print("\n".join(ng(command="list", limit=int(sys.argv[3])).get("calls") or []))
+    print("\n".join(ng.list(int(sys.argv[3]))))
 elif sys.argv[2] == "relayed":
-    t = ng(command="statistics").get("statistics", {}).get("totalstatistics", {})
+    t = ng.statistics().get("statistics", {}).get("totalstatistics", {})
     print(t.get("relayedpackets", "?"), t.get("relayedpacketerrors", "?"))
 elif sys.argv[2] == "monitor":
     monitor(ng, sys.argv[3], sys.argv[4], int(sys.argv[5]))

@@ -66,6 +66,8 @@ for tool in ip nft nsenter tc python3 realpath; do
   command -v "$tool" >/dev/null || { echo "FAIL: $tool not installed (scripts/setup)"; exit 1; }
 done
 python="$(python3 -c 'import sys; print(sys.executable)')"
+# shellcheck source-path=SCRIPTDIR source=lib/rtprelay_test.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/rtprelay_test.sh" # the Python shared by the e2e tests
 
 ns_caller="rtpk-caller-$$"
 ns_callee="rtpk-callee-$$"
@@ -166,11 +168,9 @@ table ip6 filter {
 NFT
 in_ns "$ns_proxy" nft list ruleset >"$work/ruleset.before"
 
-# --- helper: ng client, JSON access, media peers, packet log analysis, tcx query ---------------
+# --- helper: media peers, packet log analysis, tcx query (ng, JSON: lib/rtprelay_test.py) -------
 cat >"$work/helper.py" <<'PY'
-"""helper.py ng PORT JSON-REQUEST     -> the bencode reply as JSON on stdout
-helper.py field JSON-FILE PATH         -> the value at PATH (keys separated by '/')
-helper.py stream JSON-FILE TAG         -> "KERNELIZED LAST-KERNEL LAST-USER PACKETS ERRORS FOREIGN"
+"""helper.py stream JSON-FILE TAG         -> "KERNELIZED LAST-KERNEL LAST-USER PACKETS ERRORS FOREIGN"
                                           of TAG's first RTP stream in a query reply
 helper.py peer DIR NAME BIND PORT DEST DPORT SSRC
    RTP at 50 pps to DEST:DPORT from BIND:PORT while receiving; DIR/NAME.ctl says what to send:
@@ -183,62 +183,7 @@ helper.py lost SENT-FILE SSRC RECV-FILE T0 T1 -> "sent=N lost=N": packets sent i
 helper.py first RECV-FILE SSRC         -> time of the first packet of SSRC, or 0
 helper.py tcx IFNAME                    -> number of programs on IFNAME's tcx ingress"""
 import ctypes, json, os, select, socket, struct, sys, time
-
-def benc(x):
-    if isinstance(x, int):
-        return b"i%de" % x
-    if isinstance(x, str):
-        x = x.encode()
-    if isinstance(x, bytes):
-        return b"%d:%s" % (len(x), x)
-    if isinstance(x, list):
-        return b"l" + b"".join(benc(v) for v in x) + b"e"
-    if isinstance(x, dict):
-        return b"d" + b"".join(benc(k) + benc(v) for k, v in sorted(x.items())) + b"e"
-    raise TypeError(x)
-
-def bdec(b, i=0):
-    c = b[i:i + 1]
-    if c == b"i":
-        j = b.index(b"e", i)
-        return int(b[i + 1:j]), j + 1
-    if c == b"l":
-        i, out = i + 1, []
-        while b[i:i + 1] != b"e":
-            v, i = bdec(b, i)
-            out.append(v)
-        return out, i + 1
-    if c == b"d":
-        i, out = i + 1, {}
-        while b[i:i + 1] != b"e":
-            k, i = bdec(b, i)
-            v, i = bdec(b, i)
-            out[k] = v
-        return out, i + 1
-    j = b.index(b":", i)
-    n = int(b[i:j])
-    return b[j + 1:j + 1 + n].decode("utf-8", "replace"), j + 1 + n
-
-def ng(port, req):
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.settimeout(1.0)
-    cookie = b"k%d" % os.getpid()
-    msg = cookie + b" " + benc(req)
-    for _ in range(3):
-        sock.sendto(msg, ("127.0.0.1", port))
-        try:
-            while True:
-                data = sock.recv(1 << 20)
-                if data.startswith(cookie + b" "):
-                    return bdec(data, len(cookie) + 1)[0]
-        except socket.timeout:
-            continue
-    sys.exit("no reply from rtprelayd to %r" % req.get("command"))
-
-def get(v, key_path):
-    for k in key_path.split("/"):
-        v = v[int(k)] if isinstance(v, list) else v[k]
-    return v
+from rtprelay_test import get, rtp, rtp_header, udp_socket, valid
 
 def stream(path, tag):
     s = get(json.load(open(path)), "tags/%s/medias/0/streams/0" % tag)
@@ -246,27 +191,8 @@ def stream(path, tag):
           s["last user packet"], s["stats"]["packets"], s["stats"]["errors"],
           s.get("foreign source drops", 0))
 
-def family(addr):
-    return socket.AF_INET6 if ":" in addr else socket.AF_INET
-
-def rtp(seq, ssrc, pt):
-    head = struct.pack("!BBHII", 0x80, pt, seq & 0xFFFF, (seq * 160) & 0xFFFFFFFF, ssrc)
-    if pt == 101:  # RFC 4733: event 1, volume 10, duration 160
-        return head + bytes([1, 10, 0, 160])
-    return head + bytes([seq & 0xFF]) * 160
-
-def valid(data):
-    if len(data) < 12 or data[0] != 0x80:
-        return False
-    pt = data[1] & 0x7F
-    seq = struct.unpack("!H", data[2:4])[0]
-    if pt == 101:
-        return len(data) == 16
-    return pt == 0 and len(data) == 172 and data[12:] == bytes([seq & 0xFF]) * 160
-
 def peer(d, name, bind, port, dest, dport, ssrc):
-    sock = socket.socket(family(bind), socket.SOCK_DGRAM)
-    sock.bind((bind, port))
+    sock = udp_socket(bind, port)
     sock.setblocking(False)
     ctl = os.path.join(d, name + ".ctl")
     sent = open(os.path.join(d, name + ".sent"), "a", buffering=1)
@@ -300,16 +226,16 @@ def peer(d, name, bind, port, dest, dport, ssrc):
                 data, src = sock.recvfrom(2048)
             except (BlockingIOError, ConnectionRefusedError):
                 break
-            if len(data) >= 12:
-                s, q = struct.unpack("!I", data[8:12])[0], struct.unpack("!H", data[2:4])[0]
+            h = rtp_header(data)
+            if h:
+                rpt, q, _, s = h
                 recv.write("%.6f %s %d %d %d %d %d\n" % (time.time(), src[0], src[1], s, q,
-                                                        data[1] & 0x7F, int(valid(data))))
+                                                        rpt, int(valid(data))))
             else:
                 recv.write("%.6f %s %d 0 0 0 0\n" % (time.time(), src[0], src[1]))
 
 def burst(bind, port, dest, dport, ssrc, count):
-    sock = socket.socket(family(bind), socket.SOCK_DGRAM)
-    sock.bind((bind, port))
+    sock = udp_socket(bind, port)
     for seq in range(count):
         sock.sendto(rtp(seq, ssrc, 0), (dest, dport))
         time.sleep(0.01)
@@ -368,12 +294,7 @@ def tcx(ifname):
     print(struct.unpack_from("=I", attr, 24)[0])  # prog_cnt
 
 cmd, a = sys.argv[1], sys.argv[2:]
-if cmd == "ng":
-    print(json.dumps(ng(int(a[0]), json.loads(a[1]))))
-elif cmd == "field":
-    v = get(json.load(open(a[0])), a[1])
-    print(v if not isinstance(v, (dict, list)) else json.dumps(v))
-elif cmd == "stream":
+if cmd == "stream":
     stream(a[0], a[1])
 elif cmd == "peer":
     peer(a[0], a[1], a[2], int(a[3]), a[4], int(a[5]), int(a[6], 0))
@@ -390,10 +311,10 @@ elif cmd == "tcx":
 PY
 helper() { "$python" "$work/helper.py" "$@"; }
 ng() { # ng OUT-NAME JSON-REQUEST: reply as JSON into $work/OUT-NAME.json
-  in_ns "$ns_proxy" "$python" "$work/helper.py" ng "$ng_port" "$2" >"$work/$1.json" 2>"$work/$1.err" ||
+  in_ns "$ns_proxy" "$python" "$rtprelay_test" ng "$ng_port" "$2" >"$work/$1.json" 2>"$work/$1.err" ||
     fail "ng request $2: $(cat "$work/$1.err")"
 }
-field() { helper field "$work/$1.json" "$2" 2>/dev/null || echo "(none)"; }
+field() { "$python" "$rtprelay_test" field "$work/$1.json" "$2" 2>/dev/null || echo "(none)"; }
 stream() { helper stream "$work/$1.json" "$2" || fail "no stream of '$2' in: $(cat "$work/$1.json")"; }
 query() { # query OUT-NAME CALL-ID
   ng "$1" "{\"command\": \"query\", \"call-id\": \"$2\"}"
@@ -492,13 +413,7 @@ ruleset_unchanged() { # 7b, after a clean stop: WHEN
 
 # --- calls --------------------------------------------------------------------------------------
 sdp_json() { # sdp_json ADDRESS PORT [VERSION]: PCMU + telephone-event, as a JSON string
-  "$python" -c 'import json, sys
-a, p, v = sys.argv[1], sys.argv[2], sys.argv[3]
-ip = "IP6" if ":" in a else "IP4"
-print(json.dumps("v=0\r\no=- 1 %s IN %s %s\r\ns=-\r\nc=IN %s %s\r\nt=0 0\r\n"
-                 "m=audio %s RTP/AVP 0 101\r\na=rtpmap:0 PCMU/8000\r\n"
-                 "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-16\r\n"
-                 % (v, ip, a, ip, a, p)))' "$1" "$2" "${3:-1}"
+  "$python" "$rtprelay_test" sdp "$1" "$2" "${3:-1}" te
 }
 m_port() { echo "$1" | sed -n 's/^m=audio \([0-9]*\) .*/\1/p' | head -n 1; }
 c_addr() { echo "$1" | sed -n 's/^c=IN IP[46] \(.*\)$/\1/p' | head -n 1; }

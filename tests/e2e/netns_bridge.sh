@@ -36,6 +36,8 @@ for tool in ip ss python3 realpath; do
 done
 # The interpreter itself, not a wrapper (a pyenv shim costs ~0.1 s per start)
 python="$(python3 -c 'import sys; print(sys.executable)')"
+# shellcheck source-path=SCRIPTDIR source=lib/rtprelay_test.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/rtprelay_test.sh" # the Python shared by the e2e tests
 
 ns_caller="rtpr-caller-$$"
 ns_callee="rtpr-callee-$$"
@@ -98,79 +100,16 @@ for link in "$ns_proxy pub" "$ns_proxy priv" "$ns_caller eth0" "$ns_callee eth0"
   ip -n "$ns" link set "$dev" up
 done
 
-# --- helper: ng client, JSON field access, RTP sender/receiver ----------------------------------
+# --- helper: ng client and JSON field access (lib/rtprelay_test.py), RTP sender/receiver ---------
 cat >"$work/helper.py" <<'PY'
-"""helper.py ng PORT JSON-REQUEST  -> the bencode reply as JSON on stdout
-helper.py field JSON-FILE PATH      -> the value at PATH (keys separated by '/', list indexes)
-helper.py media BIND PORT DEST DPORT SSRC PEER-SSRC READY-FILE GO-FILE COUNT
+"""helper.py media BIND PORT DEST DPORT SSRC PEER-SSRC READY-FILE GO-FILE COUNT
    binds BIND:PORT, writes READY-FILE, waits for GO-FILE, sends COUNT RTP packets to DEST:DPORT
    while receiving; prints: received=N valid=N sources=ADDR:PORT,... missing=N"""
-import json, os, socket, struct, sys, time
-
-def benc(x):
-    if isinstance(x, int):
-        return b"i%de" % x
-    if isinstance(x, str):
-        x = x.encode()
-    if isinstance(x, bytes):
-        return b"%d:%s" % (len(x), x)
-    if isinstance(x, list):
-        return b"l" + b"".join(benc(v) for v in x) + b"e"
-    if isinstance(x, dict):
-        return b"d" + b"".join(benc(k) + benc(v) for k, v in sorted(x.items())) + b"e"
-    raise TypeError(x)
-
-def bdec(b, i=0):
-    c = b[i:i + 1]
-    if c == b"i":
-        j = b.index(b"e", i)
-        return int(b[i + 1:j]), j + 1
-    if c == b"l":
-        i, out = i + 1, []
-        while b[i:i + 1] != b"e":
-            v, i = bdec(b, i)
-            out.append(v)
-        return out, i + 1
-    if c == b"d":
-        i, out = i + 1, {}
-        while b[i:i + 1] != b"e":
-            k, i = bdec(b, i)
-            v, i = bdec(b, i)
-            out[k] = v
-        return out, i + 1
-    j = b.index(b":", i)
-    n = int(b[i:j])
-    return b[j + 1:j + 1 + n].decode("utf-8", "replace"), j + 1 + n
-
-def ng(port, req):
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.settimeout(1.0)
-    cookie = b"n%d" % os.getpid()
-    msg = cookie + b" " + benc(req)
-    for _ in range(3):
-        sock.sendto(msg, ("127.0.0.1", port))
-        try:
-            while True:
-                data = sock.recv(1 << 20)
-                if data.startswith(cookie + b" "):
-                    return bdec(data, len(cookie) + 1)[0]
-        except socket.timeout:
-            continue
-    sys.exit("no reply from rtprelayd to %r" % req.get("command"))
-
-def field(path, key_path):
-    v = json.load(open(path))
-    for k in key_path.split("/"):
-        v = v[int(k)] if isinstance(v, list) else v[k]
-    print(v if not isinstance(v, (dict, list)) else json.dumps(v))
-
-def rtp(seq, ssrc):
-    # version 2, no padding/extension/CSRC, marker 0, PT 0 (PCMU), 160 bytes of payload
-    return struct.pack("!BBHII", 0x80, 0, seq, seq * 160, ssrc) + bytes([seq & 0xFF]) * 160
+import os, sys, time
+from rtprelay_test import rtp, rtp_header, udp_socket, valid as intact
 
 def media(bind, port, dest, dport, ssrc, peer_ssrc, ready, go, count):
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind((bind, port))
+    sock = udp_socket(bind, port)
     sock.setblocking(False)
     open(ready, "w").close()
     deadline = time.monotonic() + 5
@@ -192,10 +131,11 @@ def media(bind, port, dest, dport, ssrc, peer_ssrc, ready, go, count):
                 data, src = sock.recvfrom(2048)
                 received += 1
                 sources.add("%s:%d" % src)
-                if len(data) != 172 or data[0] != 0x80 or data[1] & 0x7F != 0:
+                # PT 0, 172 bytes, intact, with the peer's SSRC and timestamp
+                if not intact(data):
                     continue
-                seq, ts, s = struct.unpack("!HII", data[2:12])
-                if s != peer_ssrc or ts != seq * 160 or data[12:] != bytes([seq & 0xFF]) * 160:
+                pt, seq, ts, s = rtp_header(data)
+                if pt != 0 or s != peer_ssrc or ts != seq * 160:
                     continue
                 valid += 1
                 seqs.add(seq)
@@ -214,20 +154,15 @@ def media(bind, port, dest, dport, ssrc, peer_ssrc, ready, go, count):
         sent, received, valid, ",".join(sorted(sources)) or "-",
         len(set(range(count)) - seqs)))
 
-cmd = sys.argv[1]
-if cmd == "ng":
-    print(json.dumps(ng(int(sys.argv[2]), json.loads(sys.argv[3]))))
-elif cmd == "field":
-    field(sys.argv[2], sys.argv[3])
-elif cmd == "media":
+if sys.argv[1] == "media":
     a = sys.argv[2:]
     media(a[0], int(a[1]), a[2], int(a[3]), int(a[4], 0), int(a[5], 0), a[6], a[7], int(a[8]))
 PY
 ng() { # ng OUT-NAME JSON-REQUEST: reply as JSON into $work/OUT-NAME.json
-  in_ns "$ns_proxy" "$python" "$work/helper.py" ng "$ng_port" "$2" >"$work/$1.json" 2>"$work/$1.err" ||
+  in_ns "$ns_proxy" "$python" "$rtprelay_test" ng "$ng_port" "$2" >"$work/$1.json" 2>"$work/$1.err" ||
     fail "ng request $2: $(cat "$work/$1.err")"
 }
-field() { "$python" "$work/helper.py" field "$work/$1.json" "$2" 2>/dev/null || echo "(none)"; }
+field() { "$python" "$rtprelay_test" field "$work/$1.json" "$2" 2>/dev/null || echo "(none)"; }
 
 # --- rtprelayd ----------------------------------------------------------------------------------
 ip netns exec "$ns_proxy" "$daemon" --config-file=none -f -E -L 6 \
@@ -245,12 +180,7 @@ ng ping '{"command": "ping"}'
 [ "$(field ping result)" = pong ] || fail "rtprelayd does not answer an ng ping: $(cat "$work/ping.json")"
 
 # --- offer / answer -----------------------------------------------------------------------------
-sdp_json() { # sdp_json ADDRESS PORT: a one-audio-stream SDP as a JSON string
-  "$python" -c 'import json, sys
-a, p = sys.argv[1:]
-print(json.dumps("v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
-                 "m=audio %s RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\n" % (a, a, p)))' "$1" "$2"
-}
+sdp_json() { "$python" "$rtprelay_test" sdp "$1" "$2"; } # ADDRESS PORT: a PCMU SDP as a JSON string
 call_id="netns-$$"
 ng offer "{\"command\": \"offer\", \"call-id\": \"$call_id\", \"from-tag\": \"caller\",
   \"sdp\": $(sdp_json "$caller_addr" "$caller_media"), \"direction\": [\"pub\", \"priv\"],
