@@ -79,6 +79,34 @@ void logUnknown(const CallFlags& flags) {
     }
 }
 
+// What the kernel forwarded (and dropped) for one socket of a leg: earlier entries plus the
+// installed one. Read apart from the userspace counters, which keep moving meanwhile.
+void addKernelTraffic(media::RelayTotals& sum, const MediaLeg& leg, bool rtcp,
+                      const media::KernelOffload* kernel) {
+    size_t index = rtcp ? 1 : 0;
+    const auto& done = leg.runtime->kernelDone[index];
+    sum.packets += done.packets.load(std::memory_order_relaxed);
+    sum.bytes += done.bytes.load(std::memory_order_relaxed);
+    sum.errors += done.errors.load(std::memory_order_relaxed);
+    int64_t slot = leg.runtime->kernelSlot[index].load(std::memory_order_acquire);
+    if (slot >= 0 && kernel) {
+        if (auto c = kernel->counters(static_cast<uint32_t>(slot))) {
+            sum.packets += c->packets;
+            sum.bytes += c->bytes;
+            sum.errors += c->errors;
+        }
+    }
+}
+
+void addPartyTotals(SignallingEngine::MediaTotals& sum, const Party& party,
+                    const media::KernelOffload* kernel) {
+    for (const auto& leg : party.media) {
+        addKernelTraffic(sum.kernel, *leg, false, kernel);
+        addKernelTraffic(sum.kernel, *leg, true, kernel);
+        sum.foreignSourceDrops += leg->runtime->foreignSourceDrops.load(std::memory_order_relaxed);
+    }
+}
+
 }  // namespace
 
 struct SignallingEngine::Roles {
@@ -479,6 +507,9 @@ void SignallingEngine::removeParty(Call& call, Party& party) {
         }
     }
     updateRelay(call);
+    if (removed) {
+        countEnded(*removed);
+    }
 }
 
 void SignallingEngine::deleteCall(const control::NgRequest& request, Dict& reply) {
@@ -710,6 +741,9 @@ void SignallingEngine::destroyCall(const std::string& callId, Teardown reason) {
     if (log::cdrEnabled()) {
         log::cdr(cdrLine(*call, reason, kernel()));
     }
+    for (const auto& p : call->parties()) {
+        countEnded(*p);
+    }
     calls_.destroy(callId, reason);
 }
 
@@ -843,13 +877,19 @@ void SignallingEngine::addStatistics(Value& statistics) {
     total.set("regularterminatedsessions", static_cast<int64_t>(calls_.closed(Teardown::regular)));
     total.set("forcedterminatedsessions", static_cast<int64_t>(calls_.closed(Teardown::forced)));
     if (relay_) {
-        auto relayed = relay_->totals();
-        total.set("relayedpackets", static_cast<int64_t>(relayed.packets));
-        total.set("relayedpackets_user", static_cast<int64_t>(relayed.packets));
-        total.set("relayedbytes", static_cast<int64_t>(relayed.bytes));
-        total.set("relayedbytes_user", static_cast<int64_t>(relayed.bytes));
-        total.set("relayedpacketerrors", static_cast<int64_t>(relayed.errors));
-        total.set("relayedpacketerrors_user", static_cast<int64_t>(relayed.errors));
+        auto media = mediaTotalsLocked();
+        const auto& user = media.userspace;
+        const auto& kernel = media.kernel;
+        total.set("relayedpackets", static_cast<int64_t>(user.packets + kernel.packets));
+        total.set("relayedpackets_user", static_cast<int64_t>(user.packets));
+        total.set("relayedpackets_kernel", static_cast<int64_t>(kernel.packets));
+        total.set("relayedbytes", static_cast<int64_t>(user.bytes + kernel.bytes));
+        total.set("relayedbytes_user", static_cast<int64_t>(user.bytes));
+        total.set("relayedbytes_kernel", static_cast<int64_t>(kernel.bytes));
+        total.set("relayedpacketerrors", static_cast<int64_t>(user.errors + kernel.errors));
+        total.set("relayedpacketerrors_user", static_cast<int64_t>(user.errors));
+        total.set("relayedpacketerrors_kernel", static_cast<int64_t>(kernel.errors));
+        total.set("foreignsourcedrops", static_cast<int64_t>(media.foreignSourceDrops));
     }
     statistics.set("totalstatistics", std::move(total));
 
@@ -871,6 +911,96 @@ void SignallingEngine::addStatistics(Value& statistics) {
         }
     }
     statistics.set("interfaces", std::move(list));
+}
+
+void SignallingEngine::countEnded(const Party& party) {
+    addPartyTotals(ended_, party, kernel());
+}
+
+SignallingEngine::MediaTotals SignallingEngine::mediaTotalsLocked() const {
+    MediaTotals sum = ended_;
+    if (relay_) {
+        sum.userspace = relay_->totals();
+    }
+    for (const auto& [id, call] : calls_.calls()) {
+        for (const auto& party : call->parties()) {
+            addPartyTotals(sum, *party, kernel());
+        }
+    }
+    return sum;
+}
+
+SignallingEngine::MediaTotals SignallingEngine::mediaTotals() {
+    std::lock_guard lock(calls_.mutex());
+    return mediaTotalsLocked();
+}
+
+SignallingEngine::SessionCounts SignallingEngine::sessionCounts() {
+    std::lock_guard lock(calls_.mutex());
+    SessionCounts counts;
+    counts.sessions = calls_.size();
+    for (const auto& [id, call] : calls_.calls()) {
+        bool v4 = false;
+        bool v6 = false;
+        for (const auto& party : call->parties()) {
+            for (const auto& leg : party->media) {
+                if (!leg->sockets) {
+                    continue;
+                }
+                (leg->sockets->address().local().isV4() ? v4 : v6) = true;
+                const auto& rt = *leg->runtime;
+                bool user = rt.rtpIn.packets.load(std::memory_order_relaxed) > 0;
+                bool inKernel = rt.kernelSlot[0].load(std::memory_order_relaxed) >= 0 ||
+                                rt.kernelDone[0].packets.load(std::memory_order_relaxed) > 0;
+                if (inKernel) {
+                    ++(user ? counts.streamsMixed : counts.streamsKernel);
+                } else {
+                    ++counts.streamsUserspace;
+                }
+            }
+        }
+        if (v4 && v6) {
+            ++counts.mixed;
+        } else if (v6) {
+            ++counts.ipv6;
+        } else if (v4) {
+            ++counts.ipv4;
+        }
+    }
+    counts.managed = calls_.managedSessions();
+    counts.rejected = calls_.rejectedSessions();
+    for (size_t i = 0; i < counts.closed.size(); ++i) {
+        counts.closed[i] = calls_.closed(static_cast<Teardown>(i));
+    }
+    return counts;
+}
+
+void SignallingEngine::inspectCalls(const CallVisitor& visit) {
+    std::lock_guard lock(calls_.mutex());
+    for (const auto& [id, call] : calls_.calls()) {
+        visit(*call, kernel());
+    }
+}
+
+bool SignallingEngine::inspectCall(const std::string& callId, const CallVisitor& visit) {
+    std::lock_guard lock(calls_.mutex());
+    const Call* call = calls_.find(callId);
+    if (!call) {
+        return false;
+    }
+    visit(*call, kernel());
+    return true;
+}
+
+bool SignallingEngine::terminate(const std::string& callId, Teardown reason) {
+    std::lock_guard lock(calls_.mutex());
+    if (!calls_.find(callId)) {
+        return false;
+    }
+    log::CallScope scope(callId);
+    log::info(Subsystem::call, "Call terminated by operator");
+    destroyCall(callId, reason);
+    return true;
 }
 
 }  // namespace rtprelay::call

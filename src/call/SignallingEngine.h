@@ -1,6 +1,8 @@
 #pragma once
 
+#include <array>
 #include <bitset>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,6 +37,36 @@ public:
     // `currentstatistics` / `totalstatistics` / `interfaces` parts of ng `statistics`.
     void addStatistics(control::bencode::Value& statistics);
 
+    // Media relayed since the start, ended calls included (operator statistics).
+    struct MediaTotals {
+        media::RelayTotals userspace;
+        media::RelayTotals kernel;
+        uint64_t foreignSourceDrops = 0;
+    };
+    MediaTotals mediaTotals();
+    // The calls right now and how past ones ended (CLI `list numsessions`, metrics).
+    struct SessionCounts {
+        size_t sessions = 0;
+        size_t ipv4 = 0;   // every party's media on IPv4
+        size_t ipv6 = 0;   // every party's media on IPv6
+        size_t mixed = 0;  // IPv4 on one side, IPv6 on the other
+        // Media streams by where their packets went: only userspace, only the kernel, both.
+        size_t streamsUserspace = 0;
+        size_t streamsKernel = 0;
+        size_t streamsMixed = 0;
+        uint64_t managed = 0;
+        uint64_t rejected = 0;
+        std::array<uint64_t, 6> closed{};  // by Teardown
+    };
+    SessionCounts sessionCounts();
+    // Runs `visit` with the registry locked, on every call or on one; false when there is no
+    // such call. `kernel` (may be null) is for ingressTraffic().
+    using CallVisitor = std::function<void(const Call& call, const media::KernelOffload* kernel)>;
+    void inspectCalls(const CallVisitor& visit);
+    bool inspectCall(const std::string& callId, const CallVisitor& visit);
+    // Ends one call now (CLI `terminate`), with its CDR; false when there is no such call.
+    bool terminate(const std::string& callId, Teardown reason);
+
 private:
     struct Roles;
 
@@ -56,6 +88,10 @@ private:
     void destroyCall(const std::string& callId, Teardown reason);
     // Why the call must end now, if it must (timeouts).
     std::optional<Teardown> timedOut(const Call& call, int64_t nowUs) const;
+    // Keeps what a party's media went through in the kernel and dropped before it is gone, so
+    // that the totals never go backwards. Once the relay has let go of the party.
+    void countEnded(const Party& party);
+    MediaTotals mediaTotalsLocked() const;
 
     media::InterfaceRegistry& interfaces_;
     const config::RuntimeSettings& runtime_;
@@ -63,6 +99,7 @@ private:
     media::LearningMode defaultLearning_;
     media::Relay* relay_;
     CallRegistry calls_;
+    MediaTotals ended_;  // kernel and foreign drops of parties gone; under the registry mutex
 };
 
 }  // namespace rtprelay::call

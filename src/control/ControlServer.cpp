@@ -468,9 +468,12 @@ bool ControlServer::serveTcp(Connection& c) {
 void ControlServer::closeConnection(Connection& connection) {
     int fd = connection.fd;
     epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr);
+    {
+        std::lock_guard lock(connectionsMutex_);
+        connections_.erase(fd);  // destroys `connection`
+    }
+    // Only now may accept() in another thread get the same descriptor number back.
     ::close(fd);
-    std::lock_guard lock(connectionsMutex_);
-    connections_.erase(fd);
 }
 
 }  // namespace rtprelay::control

@@ -149,21 +149,17 @@ void Daemon::registerCommands() {
     commands_.add("ping", [](const control::NgRequest&, control::bencode::Dict& reply) {
         reply.emplace_back("result", "pong");
     });
+    // Both answer from the operator statistics and CLI, created once the kernel path is up
+    // (bindOperatorListeners), before any request can arrive.
     commands_.add("statistics", [this](const control::NgRequest&, control::bencode::Dict& reply) {
-        using control::bencode::Value;
-        auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
-                          std::chrono::steady_clock::now() - started_)
-                          .count();
-        Value total = Value::dict();
-        total.set("uptime", static_cast<int64_t>(uptime));
-        Value statistics = Value::dict();
-        statistics.set("totalstatistics", std::move(total));
-        signalling_->addStatistics(statistics);
-        statistics.set("controlstatistics", controlStats_.snapshot());
-        if (kernel_) {
-            statistics.set("kernel", kernel_->status());
+        reply.emplace_back("statistics", statistics_->ngStatistics());
+    });
+    commands_.add("cli", [this](const control::NgRequest& request, control::bencode::Dict& reply) {
+        auto body = request.string({"body"});
+        if (!body) {
+            throw control::NgError("No 'body' in message");
         }
-        reply.emplace_back("statistics", std::move(statistics));
+        reply.emplace_back("response", cli_->execute(*body).text);
     });
     commands_.addPlaceholdersForMissing();
 }
@@ -177,6 +173,46 @@ void Daemon::bindListeners() {
     }
     for (const auto& e : config_.listenTcpNg) {
         server_->bindTcp(e);
+    }
+}
+
+void Daemon::bindOperatorListeners() {
+    ops::OpsContext context{.signalling = *signalling_,
+                            .interfaces = *interfaces_,
+                            .runtime = runtime_,
+                            .control = controlStats_,
+                            .config = config_,
+                            .kernel = kernel_.get(),
+                            .started = started_};
+    statistics_ = std::make_unique<ops::StatisticsCollector>(context);
+    cli_ = std::make_unique<ops::CliCommands>(context, *statistics_);
+    if (!config_.listenCli.empty()) {
+        cliServer_ = std::make_unique<ops::CliServer>(*cli_);
+        for (const auto& e : config_.listenCli) {
+            cliServer_->bind(e);
+        }
+        for (const auto& e : cliServer_->addresses()) {
+            log::info(Subsystem::cli, "Listening for CLI commands on TCP {}", e.toString());
+        }
+    }
+    if (!config_.listenHttp.empty()) {
+        httpServer_ = std::make_unique<ops::HttpServer>(*cli_, *statistics_);
+        for (const auto& e : config_.listenHttp) {
+            httpServer_->bind(e);
+        }
+        for (const auto& e : httpServer_->addresses()) {
+            log::info(Subsystem::http, "Listening for HTTP (/metrics, /ping, /cli/) on TCP {}",
+                      e.toString());
+        }
+    }
+}
+
+void Daemon::stopOperatorListeners() {
+    if (cliServer_) {
+        cliServer_->stop();
+    }
+    if (httpServer_) {
+        httpServer_->stop();
     }
 }
 
@@ -260,15 +296,23 @@ int Daemon::run() {
         return 1;
     }
     try {
+        bindOperatorListeners();
         bindListeners();
         relay_->start();
         log::info(Subsystem::media, "Relaying media with {} worker threads", relay_->threads());
         server_->start();
+        if (cliServer_) {
+            cliServer_->start();
+        }
+        if (httpServer_) {
+            httpServer_->start();
+        }
         ticker_ = std::make_unique<Ticker>(std::chrono::seconds(1), [this] {
             signalling_->tick();
             if (kernel_) {
                 kernel_->sweepOrphans(runtime_.timeout.load());
             }
+            statistics_->sample();
         });
         if (!config_.pidfile.empty()) {
             pidFile_.write(config_.pidfile);
@@ -278,6 +322,7 @@ int Daemon::run() {
         if (server_) {
             server_->stop();
         }
+        stopOperatorListeners();
         return 1;
     }
 
@@ -312,6 +357,7 @@ int Daemon::run() {
 
     sd_notify(0, "STOPPING=1");
     server_->stop();
+    stopOperatorListeners();
     ticker_.reset();
     if (kernel_) {
         // Hitless restart: kernel-forwarded media keeps flowing while no daemon runs.

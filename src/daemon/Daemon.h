@@ -19,6 +19,10 @@
 #include "kernel/KernelPath.h"
 #include "media/LocalInterface.h"
 #include "media/Relay.h"
+#include "ops/CliCommands.h"
+#include "ops/CliServer.h"
+#include "ops/HttpServer.h"
+#include "ops/StatisticsCollector.h"
 
 namespace rtprelay::daemon {
 
@@ -39,6 +43,10 @@ private:
     bool startKernelPath();
     void registerCommands();
     void bindListeners();
+    // CLI (`listen-cli`) and HTTP (`listen-http`) servers, and the statistics they share
+    // with ng; throws std::runtime_error when a listener cannot be bound.
+    void bindOperatorListeners();
+    void stopOperatorListeners();
     void reload();
     void changeLogLevel(int delta);
     void failStart(const std::string& message);
@@ -60,6 +68,10 @@ private:
     std::unique_ptr<kernel::KernelPath> kernel_;
     std::unique_ptr<media::Relay> relay_;
     std::unique_ptr<call::SignallingEngine> signalling_;
+    std::unique_ptr<ops::StatisticsCollector> statistics_;
+    std::unique_ptr<ops::CliCommands> cli_;
+    std::unique_ptr<ops::CliServer> cliServer_;
+    std::unique_ptr<ops::HttpServer> httpServer_;
     std::unique_ptr<Ticker> ticker_;
 };
 

@@ -294,4 +294,32 @@ control::bencode::Value KernelPath::status() const {
     return v;
 }
 
+KernelPath::TableView KernelPath::tableView() const {
+    TableView view;
+    if (!forwarder_) {
+        return view;
+    }
+    auto entries = forwarder_->entries();
+    if (!entries) {
+        view.error = entries.error();
+        return view;
+    }
+    for (auto& rule : *entries) {
+        TableView::Entry e;
+        if (auto stats = forwarder_->readStats(rule.statsSlot)) {
+            e.stats = *stats;
+        }
+        {
+            std::lock_guard lock(mutex_);
+            e.adopted = orphans_.count(orphanKey(rule.local)) > 0;
+        }
+        e.rule = std::move(rule);
+        view.entries.push_back(std::move(e));
+    }
+    if (auto verdicts = forwarder_->readVerdicts()) {
+        view.verdicts = *verdicts;
+    }
+    return view;
+}
+
 }  // namespace rtprelay::kernel

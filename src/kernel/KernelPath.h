@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -37,6 +38,19 @@ public:
     void sweepOrphans(int timeoutSeconds);
     // The operator's view: program, devices, entries, orphans, nftables.
     control::bencode::Value status() const;
+    // The table itself (CLI `list kernel`, metrics): every entry with its counters, and what
+    // the program did with the packets it saw. Empty without eBPF forwarding.
+    struct TableView {
+        struct Entry {
+            ForwardingRule rule;
+            ForwardingStats stats;
+            bool adopted = false;  // left by a previous daemon
+        };
+        std::vector<Entry> entries;
+        std::optional<VerdictCounts> verdicts;
+        std::string error;  // why the table could not be read, if it could not
+    };
+    TableView tableView() const;
 
     // media::KernelOffload
     std::optional<uint32_t> install(const media::OffloadRequest& request) override;

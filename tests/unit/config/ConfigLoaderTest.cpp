@@ -235,10 +235,8 @@ TEST(ConfigLoader, FieldsOfNotYetSupportedOptionsAreStored) {
     EXPECT_TRUE(c.dtlsPassive);
     EXPECT_EQ(c.logFacilityCdr, "local4");
     EXPECT_EQ(c.unsupportedOptionsSet,
-              (Strings{"listen-cli", "listen-http", "no-fallback", "nftables-append",
-                       "nftables-family", "nftables-base-chain", "homer", "homer-protocol",
-                       "homer-id", "redis", "redis-db", "recording-dir", "recording-method",
-                       "recording-format", "b2b-url", "dtls-passive"}));
+              (Strings{"homer", "homer-protocol", "homer-id", "redis", "redis-db", "recording-dir",
+                       "recording-method", "recording-format", "b2b-url", "dtls-passive"}));
 }
 
 TEST(ConfigLoader, NftablesFamilyAcceptsCommaLists) {
@@ -270,8 +268,7 @@ TEST(ConfigLoader, UnsupportedOptionsAreListedOnceInTheOrderFirstSet) {
     LoadResult result = run({"x", "--config-file=" + path, "-t", "1", "--redis=h:1/0", "--mos=LQ",
                              "--sip-source", "-t", "2"});
     ASSERT_TRUE(result.config) << result.error;
-    EXPECT_EQ(result.config->unsupportedOptionsSet,
-              (Strings{"table", "redis", "mos", "sip-source"}));
+    EXPECT_EQ(result.config->unsupportedOptionsSet, (Strings{"redis", "mos", "sip-source"}));
     EXPECT_EQ(result.config->table, 2);
     EXPECT_EQ(result.config->tos, 100);
 }
@@ -583,7 +580,7 @@ TEST(ConfigLoader, VersionAndHelpExitBeforeReadingTheFile) {
         EXPECT_EQ(result.output.rfind("Usage: rtprelayd [OPTION...]\n", 0), 0u);
         EXPECT_NE(result.output.find("  -i, --interface=VALUE"), std::string::npos);
         EXPECT_NE(result.output.find("  -T, --tos=INT "), std::string::npos);
-        EXPECT_NE(result.output.find("      --nftables-start\n"), std::string::npos);
+        EXPECT_NE(result.output.find("      --nftables-start "), std::string::npos);
     }
     // A command-line error still wins: the user mistyped something.
     EXPECT_EQ(run({"x", "--version", "--bogus"}).error, "unrecognized option '--bogus'");

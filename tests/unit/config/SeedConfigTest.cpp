@@ -116,7 +116,7 @@ TEST_F(SeedConfig, ProductionConfigLoadsAsIs) {
     EXPECT_EQ(c.recordingDir, "");
     EXPECT_EQ(c.b2bUrl, "");
     EXPECT_EQ(c.tos, 0);
-    EXPECT_EQ(c.unsupportedOptionsSet, (Strings{"table", "nftables-chain", "nftables-base-chain"}));
+    EXPECT_TRUE(c.unsupportedOptionsSet.empty());
 }
 
 TEST_F(SeedConfig, ProductionConfigWithEveryCommentedSettingEnabled) {
@@ -132,10 +132,9 @@ TEST_F(SeedConfig, ProductionConfigWithEveryCommentedSettingEnabled) {
     EXPECT_EQ(c.b2bUrl, "http://127.0.0.1:8080");
     EXPECT_EQ(c.tos, 184);
     EXPECT_EQ(c.numThreads, 4);
-    EXPECT_EQ(
-        c.unsupportedOptionsSet,
-        (Strings{"table", "dtls-passive", "nftables-chain", "nftables-base-chain", "redis",
-                 "redis-db", "recording-dir", "recording-method", "recording-format", "b2b-url"}));
+    EXPECT_EQ(c.unsupportedOptionsSet,
+              (Strings{"dtls-passive", "redis", "redis-db", "recording-dir", "recording-method",
+                       "recording-format", "b2b-url"}));
 }
 
 TEST_F(SeedConfig, TunedConfigLoadsAsIs) {
@@ -149,9 +148,7 @@ TEST_F(SeedConfig, TunedConfigLoadsAsIs) {
         EXPECT_EQ(c.homer->toString(), "127.0.0.1:9060");
         EXPECT_EQ(c.homerProtocol, "udp");
         EXPECT_EQ(c.homerId, 2001);
-        EXPECT_EQ(c.unsupportedOptionsSet,
-                  (Strings{"table", "nftables-chain", "nftables-base-chain", "homer",
-                           "homer-protocol", "homer-id"}));
+        EXPECT_EQ(c.unsupportedOptionsSet, (Strings{"homer", "homer-protocol", "homer-id"}));
     }
 }
 
