@@ -228,13 +228,16 @@ void ControlServer::run() {
             {
                 std::lock_guard lock(connection->mutex);
                 keep = serveTcp(*connection);
+                if (keep) {
+                    // Re-armed under the lock: the next thread to serve (and perhaps free)
+                    // the connection waits until this one has let go of it.
+                    epoll_event ev{};
+                    ev.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
+                    ev.data.ptr = connection;
+                    epoll_ctl(epollFd_, EPOLL_CTL_MOD, connection->fd, &ev);
+                }
             }
-            if (keep) {
-                epoll_event ev{};
-                ev.events = EPOLLIN | EPOLLRDHUP | EPOLLONESHOT;
-                ev.data.ptr = connection;
-                epoll_ctl(epollFd_, EPOLL_CTL_MOD, connection->fd, &ev);
-            } else {
+            if (!keep) {
                 closeConnection(*connection);
             }
         }
