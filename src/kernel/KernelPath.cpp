@@ -1,7 +1,9 @@
 #include "kernel/KernelPath.h"
 
 #include <ifaddrs.h>
+#include <linux/magic.h>
 #include <net/if.h>
+#include <sys/vfs.h>
 
 #include <chrono>
 
@@ -64,6 +66,14 @@ KernelPath::~KernelPath() {
 }
 
 void KernelPath::startForwarder(const config::Config& config, std::vector<std::string>& problems) {
+    struct statfs fs {};
+    if (statfs("/sys/fs/bpf", &fs) != 0 || fs.f_type != BPF_FS_MAGIC) {
+        // Pins in a bpffs mounted by this process (e.g. under `ip netns exec`, which gives the
+        // daemon a /sys of its own) die with it: no hitless restart then.
+        log::warning(Subsystem::kernel,
+                     "bpffs is not mounted at /sys/fs/bpf; mounting it here. Kernel entries "
+                     "survive a restart only if the next daemon sees the same mount");
+    }
     try {
         auto forwarder = std::make_unique<BpfForwarder>(config.table, BpfForwarder::Options{});
         devices_ = mediaDevices(config);
