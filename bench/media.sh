@@ -326,8 +326,8 @@ if [ "$PERF" = 1 ]; then
         [ -s "$f" ] || continue
         echo
         echo "perf: rtprelayd hot spots (self time, $(basename "$f"))"
-        perf report -i "$f" --no-children --sort dso,symbol --stdio 2>/dev/null |
-            grep -E '^ +[0-9]' | head -30
+        perf report -i "$f" --no-children --sort dso,symbol --stdio -g none 2>/dev/null |
+            grep -E '^ +[0-9.]+%' | sed 's/ *$//' | head -30
     done
 fi
 echo "(benchmark took $((SECONDS - started)) s)"
