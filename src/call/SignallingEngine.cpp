@@ -587,16 +587,21 @@ void SignallingEngine::deleteCall(const control::NgRequest& request, Dict& reply
     }
 }
 
-void SignallingEngine::query(const control::NgRequest& request, Dict& reply) {
-    CallFlags flags = parseCallFlags(request);
+Call& SignallingEngine::existingCall(const CallFlags& flags) {
     if (flags.callId.empty()) {
         throw NgError("No call-id in message");
     }
-    std::lock_guard lock(calls_.mutex());
     Call* call = calls_.find(flags.callId);
     if (!call) {
         throw NgError("Unknown call-id");
     }
+    return *call;
+}
+
+void SignallingEngine::query(const control::NgRequest& request, Dict& reply) {
+    CallFlags flags = parseCallFlags(request);
+    std::lock_guard lock(calls_.mutex());
+    Call* call = &existingCall(flags);
     const Party* only = flags.fromTag.empty() ? nullptr : call->findTag(flags.fromTag);
     addCallStats(*call, reply, only, kernel());
 }
@@ -642,8 +647,9 @@ std::optional<Teardown> SignallingEngine::timedOut(const Call& call, int64_t now
                 continue;
             }
             // Kernel-forwarded media counts as activity as much as userspace media.
-            int64_t last = std::max({ingressTraffic(*leg, false, kernel()).lastPacketUs(),
-                                     ingressTraffic(*leg, true, kernel()).lastPacketUs(), signalUs});
+            int64_t last =
+                std::max({ingressTraffic(*leg, false, kernel()).lastPacketUs(),
+                          ingressTraffic(*leg, true, kernel()).lastPacketUs(), signalUs});
             int64_t idle = nowUs - last;
             if (!leg->hasRemote) {
                 reason = Teardown::offerTimeout;
@@ -831,14 +837,8 @@ void SignallingEngine::updateRelay(Call& call) {
 void SignallingEngine::blockMedia(const control::NgRequest& request, Dict& reply, bool block) {
     (void)reply;
     CallFlags flags = parseCallFlags(request);
-    if (flags.callId.empty()) {
-        throw NgError("No call-id in message");
-    }
     std::lock_guard lock(calls_.mutex());
-    Call* call = calls_.find(flags.callId);
-    if (!call) {
-        throw NgError("Unknown call-id");
-    }
+    Call* call = &existingCall(flags);
     if (flags.fromTag.empty()) {
         call->blocked = block;
         for (const auto& p : call->parties()) {

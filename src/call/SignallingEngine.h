@@ -79,6 +79,8 @@ private:
 
     Roles findRoles(Call& call, const CallFlags& flags, bool isOffer, std::vector<Party*>& created);
     const media::LogicalInterface* interfaceNamed(const std::string& name) const;
+    // The call a request names, or rtpengine's error; the caller holds the registry lock.
+    Call& existingCall(const CallFlags& flags);
     void removeParty(Call& call, Party& party);
     static std::bitset<128> kernelPayloadTypes(const Party& a, const Party& b, size_t index);
     const media::KernelOffload* kernel() const;
