@@ -51,6 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dirent.h>
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
@@ -61,7 +62,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
-#include <dirent.h>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,7 +82,7 @@ constexpr auto retransmitAfter = 1s;
 constexpr int maxTries = 5;
 constexpr uint32_t magic = 0x52544c44;  // "RTLD"
 constexpr size_t headerSize = 12;
-constexpr size_t stampSize = 28;  // magic, stream, packet index, mono ns, realtime ns
+constexpr size_t stampSize = 28;             // magic, stream, packet index, mono ns, realtime ns
 constexpr uint32_t histogramUs = 1'000'000;  // latencies above 1 s share the last bucket
 
 struct Options {
@@ -322,8 +322,7 @@ public:
                     }
                     std::string_view data(buf.data(), static_cast<size_t>(len));
                     auto space = data.find(' ');
-                    if (space == std::string_view::npos ||
-                        !data.starts_with(prefix_ + "_")) {
+                    if (space == std::string_view::npos || !data.starts_with(prefix_ + "_")) {
                         continue;
                     }
                     auto digits = data.substr(prefix_.size() + 1, space - prefix_.size() - 1);
@@ -694,14 +693,16 @@ void sender(const Options& o, std::vector<Stream>& streams, Shared& sh, int64_t 
             break;
         }
         int64_t due = t0 + static_cast<int64_t>(static_cast<double>(tick) * intervalNs / groups);
-        timespec ts{static_cast<time_t>(due / 1'000'000'000), static_cast<long>(due % 1'000'000'000)};
+        timespec ts{static_cast<time_t>(due / 1'000'000'000),
+                    static_cast<long>(due % 1'000'000'000)};
         while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
         }
         int64_t late = nowNs(CLOCK_MONOTONIC) - due;
         if (late > 2'000'000) {
             ++sh.lateTicks;
         }
-        sh.maxLateUs = std::max<uint64_t>(sh.maxLateUs, late > 0 ? static_cast<uint64_t>(late / 1000) : 0);
+        sh.maxLateUs =
+            std::max<uint64_t>(sh.maxLateUs, late > 0 ? static_cast<uint64_t>(late / 1000) : 0);
         uint64_t k = tick / groups;
         size_t group = tick % groups;
         for (size_t j = group; j < order.size(); j += groups) {
@@ -755,8 +756,8 @@ void receiver(const Options& o, std::vector<Stream>& streams, Shared& sh, Histog
         // Polling (--sink-poll-us): the sink is not blocked in epoll_wait when packets arrive,
         // so the relay's sendmsg does not pay for waking it up. krx is unaffected; lat
         // includes the poll gap.
-        int n = ::epoll_wait(ep, events.data(), static_cast<int>(events.size()),
-                             o.sinkPollUs ? 0 : 20);
+        int n =
+            ::epoll_wait(ep, events.data(), static_cast<int>(events.size()), o.sinkPollUs ? 0 : 20);
         if (o.sinkPollUs && n < static_cast<int>(events.size())) {
             timespec gap{0, static_cast<long>(o.sinkPollUs) * 1000};
             ::nanosleep(&gap, nullptr);
@@ -783,8 +784,7 @@ void receiver(const Options& o, std::vector<Stream>& streams, Shared& sh, Histog
                 const uint8_t* p = bufs[i].data();
                 size_t len = msgs[i].msg_len;
                 ++total;
-                if (len != packetSize || (p[0] & 0xc0) != 0x80 ||
-                    get32(p + headerSize) != magic) {
+                if (len != packetSize || (p[0] & 0xc0) != 0x80 || get32(p + headerSize) != magic) {
                     ++st.corrupt;
                     continue;
                 }
@@ -836,7 +836,8 @@ void receiver(const Options& o, std::vector<Stream>& streams, Shared& sh, Histog
 }
 
 void sleepUntil(int64_t monoNs) {
-    timespec ts{static_cast<time_t>(monoNs / 1'000'000'000), static_cast<long>(monoNs % 1'000'000'000)};
+    timespec ts{static_cast<time_t>(monoNs / 1'000'000'000),
+                static_cast<long>(monoNs % 1'000'000'000)};
     while (!interrupted.load() &&
            ::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
     }
@@ -961,9 +962,8 @@ int main(int argc, char** argv) {
         }
     }
     double setupWall = std::chrono::duration<double>(Clock::now() - t0).count();
-    std::printf("setup: calls=%zu ok=%zu failed=%zu wall_s=%.3f local_ports=%u-%u\n", o.calls,
-                ok, o.calls - ok, setupWall, streams.front().localPort,
-                streams.back().localPort);
+    std::printf("setup: calls=%zu ok=%zu failed=%zu wall_s=%.3f local_ports=%u-%u\n", o.calls, ok,
+                o.calls - ok, setupWall, streams.front().localPort, streams.back().localPort);
     if (!firstError.empty()) {
         std::printf("setup: first error: %s\n", firstError.c_str());
     }
@@ -1042,26 +1042,27 @@ int main(int argc, char** argv) {
             "silent_streams=%llu window_s=%.3f window_relayed=%llu window_pps=%.0f "
             "lat_us_p50=%llu lat_us_p99=%llu lat_us_p999=%llu lat_us_max=%llu "
             "krx_us_p50=%llu krx_us_p99=%llu late_ticks=%llu max_late_us=%llu",
-            ok, 2 * ok, o.rate, headerSize + o.payload, o.warmup,
-            (unsigned long long)sent, (unsigned long long)sendErrors,
-            (unsigned long long)received, (unsigned long long)lost,
+            ok, 2 * ok, o.rate, headerSize + o.payload, o.warmup, (unsigned long long)sent,
+            (unsigned long long)sendErrors, (unsigned long long)received, (unsigned long long)lost,
             sent ? 100.0 * static_cast<double>(lost) / static_cast<double>(sent) : 0.0,
-            (unsigned long long)dups, (unsigned long long)reordered,
-            (unsigned long long)misrouted, (unsigned long long)corrupt,
-            (unsigned long long)streamsLossy, (unsigned long long)streamsSilent, window,
-            (unsigned long long)relayed, window > 0 ? static_cast<double>(relayed) / window : 0.0,
+            (unsigned long long)dups, (unsigned long long)reordered, (unsigned long long)misrouted,
+            (unsigned long long)corrupt, (unsigned long long)streamsLossy,
+            (unsigned long long)streamsSilent, window, (unsigned long long)relayed,
+            window > 0 ? static_cast<double>(relayed) / window : 0.0,
             (unsigned long long)lat->percentile(0.5), (unsigned long long)lat->percentile(0.99),
             (unsigned long long)lat->percentile(0.999), (unsigned long long)lat->max,
             (unsigned long long)krx->percentile(0.5), (unsigned long long)krx->percentile(0.99),
             (unsigned long long)sh.lateTicks, (unsigned long long)sh.maxLateUs);
         if (o.pid > 0) {
-            std::printf(" daemon_cpu_s=%.2f daemon_clock_s=%.3f daemon_us_per_packet=%.3f "
-                        "daemon_clock_us_per_packet=%.3f daemon_alive=%d",
-                        dStat, dSched, perPacket(dStat), perPacket(dSched), daemonAlive ? 1 : 0);
+            std::printf(
+                " daemon_cpu_s=%.2f daemon_clock_s=%.3f daemon_us_per_packet=%.3f "
+                "daemon_clock_us_per_packet=%.3f daemon_alive=%d",
+                dStat, dSched, perPacket(dStat), perPacket(dSched), daemonAlive ? 1 : 0);
         }
-        std::printf(" gen_cpu_s=%.2f gen_us_per_packet=%.3f all_processes_cpu_s=%.2f "
-                    "ksoftirqd_cpu_s=%.2f other_cpu_s=%.2f\n",
-                    gen, perPacket(gen), machine, ksoft, other);
+        std::printf(
+            " gen_cpu_s=%.2f gen_us_per_packet=%.3f all_processes_cpu_s=%.2f "
+            "ksoftirqd_cpu_s=%.2f other_cpu_s=%.2f\n",
+            gen, perPacket(gen), machine, ksoft, other);
         std::fflush(stdout);
         if (lost || misrouted || corrupt || dups || streamsSilent || !daemonAlive) {
             status = 1;
@@ -1086,8 +1087,7 @@ int main(int argc, char** argv) {
         deleted += replyOk(r, &why);
     }
     std::printf("teardown: calls=%zu ok=%zu failed=%zu wall_s=%.3f\n", deletes.size(), deleted,
-                deletes.size() - deleted,
-                std::chrono::duration<double>(Clock::now() - t1).count());
+                deletes.size() - deleted, std::chrono::duration<double>(Clock::now() - t1).count());
     for (auto& st : streams) {
         ::close(st.fd);
     }

@@ -26,7 +26,7 @@ struct World {
             std::vector<config::InterfaceAddress>{address}, 51000, 51199,
             std::vector<net::Endpoint>{});
         engine = std::make_unique<call::SignallingEngine>(*interfaces, runtime, 0,
-                                                         media::LearningMode::heuristic, nullptr);
+                                                          media::LearningMode::heuristic, nullptr);
         commands.add("ping", [](const control::NgRequest&, control::bencode::Dict& reply) {
             reply.emplace_back("result", "pong");
         });
