@@ -98,23 +98,27 @@ one_call() { # one_call NG-PORT CALL-ID: offer, then delete -> one CDR line
 lines() { if [ -e "$2" ]; then grep -c -- "$1" "$2" || true; else echo 0; fi; }
 
 # --- 2 daemonized, syslog(3) through /dev/log ------------------------------------------------
-read -r ng cli < <(free_ports)
 # The launcher exits once the daemon is ready; the daemon keeps the private mount namespace.
-unshare -m bash -c '
-  set -e
-  mount --make-rprivate /
-  dev="$1/dev"; shift
-  mkdir "$dev"
-  mount -t tmpfs -o size=64k,mode=755 none "$dev"
-  for node in null zero random urandom; do touch "$dev/$node"; mount --bind "/dev/$node" "$dev/$node"; done
-  touch "$dev/log"
-  mount --bind "$1/log.sock" "$dev/log"
-  mount --rbind "$dev" /dev
-  shift
-  exec "$@"' _ "$work" "$work" "$rtprelayd" --config-file="$source_dir/etc/rtprelay.conf" \
-  --pidfile="$work/forking.pid" --listen-ng="127.0.0.1:$ng" --listen-cli="127.0.0.1:$cli" \
-  --table=-1 --delete-delay=0 --log-facility=local1 --log-facility-cdr=local2 >"$work/forking.out" 2>&1 ||
-  fail "daemonized rtprelayd did not start: $(cat "$work/forking.out")"
+# Another process may bind the chosen ports first: then the start is tried again.
+for attempt in 1 2 3; do
+  read -r ng cli < <(free_ports)
+  unshare -m bash -c '
+    set -e
+    mount --make-rprivate /
+    dev="$1/dev"; shift
+    mkdir -p "$dev"
+    mount -t tmpfs -o size=64k,mode=755 none "$dev"
+    for node in null zero random urandom; do touch "$dev/$node"; mount --bind "/dev/$node" "$dev/$node"; done
+    touch "$dev/log"
+    mount --bind "$1/log.sock" "$dev/log"
+    mount --rbind "$dev" /dev
+    shift
+    exec "$@"' _ "$work" "$work" "$rtprelayd" --config-file="$source_dir/etc/rtprelay.conf" \
+    --pidfile="$work/forking.pid" --listen-ng="127.0.0.1:$ng" --listen-cli="127.0.0.1:$cli" \
+    --table=-1 --delete-delay=0 --log-facility=local1 --log-facility-cdr=local2 >"$work/forking.out" 2>&1 && break
+  grep -q "Address already in use" "$work/forking.out" && [ "$attempt" -lt 3 ] ||
+    fail "daemonized rtprelayd did not start: $(cat "$work/forking.out")"
+done
 daemon="$(cat "$work/forking.pid")"
 pids+=("$daemon")
 one_call "$ng" pkg-forking-call
@@ -127,13 +131,22 @@ grep -Eq "^local1 +NOTICE: \[core\] Startup complete" "$work/facilities.log" || 
 grep -Ev "^local2 +CDR: " "$work/facilities.log" | grep -v "^local1 " && fail "log lines on another facility than local1"
 
 # --- 3 foreground, stderr forwarded as journald does -----------------------------------------
-read -r ng cli < <(free_ports)
-"$rtprelayd" -f -E --no-log-timestamps --config-file="$source_dir/etc/rtprelay.conf" \
-  --listen-ng="127.0.0.1:$ng" --listen-cli="127.0.0.1:$cli" --table=-1 --delete-delay=0 \
-  --log-facility-cdr=local2 --pidfile="$work/foreground.pid" 2>&1 |
-  logger -u "$work/log.sock" -t rtprelay -p daemon.info &
-pids+=($!)
-wait_for 20 test -s "$work/foreground.pid" || fail "foreground run did not start: $(tail -5 "$logs/rtprelay.log" 2>/dev/null)"
+started_or_failed() {
+  [ -s "$work/foreground.pid" ] || [ "$(lines "Address already in use" "$logs/rtprelay.log")" != "$bind_failures" ]
+}
+for attempt in 1 2 3; do
+  read -r ng cli < <(free_ports)
+  bind_failures="$(lines "Address already in use" "$logs/rtprelay.log")"
+  "$rtprelayd" -f -E --no-log-timestamps --config-file="$source_dir/etc/rtprelay.conf" \
+    --listen-ng="127.0.0.1:$ng" --listen-cli="127.0.0.1:$cli" --table=-1 --delete-delay=0 \
+    --log-facility-cdr=local2 --pidfile="$work/foreground.pid" 2>&1 |
+    logger -u "$work/log.sock" -t rtprelay -p daemon.info &
+  pids+=($!)
+  wait_for 20 started_or_failed || true
+  [ -s "$work/foreground.pid" ] || [ "$attempt" = 3 ] || continue
+  break
+done
+[ -s "$work/foreground.pid" ] || fail "foreground run did not start: $(tail -5 "$logs/rtprelay.log" 2>/dev/null)"
 daemon="$(cat "$work/foreground.pid")"
 pids+=("$daemon")
 one_call "$ng" pkg-journal-call

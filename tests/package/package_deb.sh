@@ -218,11 +218,18 @@ while time.time() < deadline:
 EOF
 pids+=($!)
 wait_for 5 test -S "$work/notify.sock" || fail "notify listener did not start"
-read -ra command < <(exec_start rtprelay.service "$ng" "$cli")
-NOTIFY_SOCKET="$work/notify.sock" "${command[@]}" >"$work/notify-daemon.log" 2>&1 &
-daemon=$!
-pids+=("$daemon")
-wait_for 10 grep -q "READY=1" "$work/notify.log" ||
+# Another process may bind the chosen ports first: then the daemon exits and is tried again.
+ready_or_exited() { grep -q "READY=1" "$work/notify.log" || ! kill -0 "$daemon" 2>/dev/null; }
+for attempt in 1 2 3; do
+  read -ra command < <(exec_start rtprelay.service "$ng" "$cli")
+  NOTIFY_SOCKET="$work/notify.sock" "${command[@]}" >"$work/notify-daemon.log" 2>&1 &
+  daemon=$!
+  pids+=("$daemon")
+  wait_for 10 ready_or_exited || true
+  grep -q "Address already in use" "$work/notify-daemon.log" || break
+  read -r ng cli < <(free_ports)
+done
+grep -q "READY=1" "$work/notify.log" ||
   { cat "$work/notify-daemon.log"; fail "rtprelay.service's ExecStart sent no READY=1"; }
 grep -q "MAINPID=$daemon" "$work/notify.log" || fail "READY without MAINPID=$daemon: $(cat "$work/notify.log")"
 ng_ping "$ng" || fail "no ng pong from rtprelay.service's daemon"
@@ -241,9 +248,13 @@ wait "$daemon" || rc=$?
 wait_for 5 grep -q "STOPPING=1" "$work/notify.log" || fail "no STOPPING=1: $(cat "$work/notify.log")"
 
 # rtprelay-forking.service: Type=forking with a pid file.
-read -r ng cli < <(free_ports)
-read -ra command < <(exec_start rtprelay-forking.service "$ng" "$cli")
-"${command[@]}" >"$work/forking.log" 2>&1 || fail "rtprelay-forking.service's ExecStart failed: $(cat "$work/forking.log")"
+for attempt in 1 2 3; do
+  read -r ng cli < <(free_ports)
+  read -ra command < <(exec_start rtprelay-forking.service "$ng" "$cli")
+  "${command[@]}" >"$work/forking.log" 2>&1 && break
+  grep -q "Address already in use" "$work/forking.log" && [ "$attempt" -lt 3 ] ||
+    fail "rtprelay-forking.service's ExecStart failed: $(cat "$work/forking.log")"
+done
 [ -s "$work/run/rtprelay.pid" ] || fail "no pid file once the launcher exited"
 daemon="$(cat "$work/run/rtprelay.pid")"
 pids+=("$daemon")
@@ -289,7 +300,8 @@ cli_address="$(sed -n 's/^listen-cli *= *//p' "$root/etc/rtprelay/rtprelay.conf"
 kernel_listed() {
   nsenter --net="/run/netns/$netns" "$root/usr/bin/rtprelay-ctl" -ip "$cli_address" list kernel >"$work/kernel.out" 2>&1
 }
-wait_for 10 kernel_listed || { cat "$work/caps.log"; fail "with the unit's capabilities ($caps) the kernel path did not start"; }
+kernel_listed_or_exited() { kernel_listed || ! kill -0 "$daemon" 2>/dev/null; }
+wait_for 10 kernel_listed_or_exited && kernel_listed || { cat "$work/caps.log"; fail "with the unit's capabilities ($caps) the kernel path did not start"; }
 grep -qx "ebpf: attached" "$work/kernel.out" || fail "eBPF not attached with the unit's capabilities: $(cat "$work/kernel.out" "$work/caps.log")"
 grep -qx "nftables: managed" "$work/kernel.out" || fail "nftables not managed with the unit's capabilities: $(cat "$work/kernel.out")"
 kill -TERM "$daemon"
