@@ -225,7 +225,7 @@ for attempt in 1 2 3; do
   NOTIFY_SOCKET="$work/notify.sock" "${command[@]}" >"$work/notify-daemon.log" 2>&1 &
   daemon=$!
   pids+=("$daemon")
-  wait_for 10 ready_or_exited || true
+  wait_for 20 ready_or_exited || true
   grep -q "Address already in use" "$work/notify-daemon.log" || break
   read -r ng cli < <(free_ports)
 done
@@ -239,13 +239,13 @@ grep -q "^Current sessions total: 0$" "$work/ctl.out" || fail "rtprelay-ctl answ
 reload="$(sed -n 's/^ExecReload=//p' "$root/lib/systemd/system/rtprelay.service")"
 [ "$reload" = '/bin/kill -HUP $MAINPID' ] || fail "unexpected ExecReload: $reload"
 kill -HUP "$daemon"
-wait_for 5 grep -q "Reload: nothing changed" "$work/notify-daemon.log" || fail "SIGHUP did not reload"
+wait_for 15 grep -q "Reload: nothing changed" "$work/notify-daemon.log" || fail "SIGHUP did not reload"
 ng_ping "$ng" || fail "no ng pong after the reload"
 kill -TERM "$daemon"
 rc=0
 wait "$daemon" || rc=$?
 [ "$rc" = 0 ] || fail "rtprelay.service's daemon exited with $rc on SIGTERM"
-wait_for 5 grep -q "STOPPING=1" "$work/notify.log" || fail "no STOPPING=1: $(cat "$work/notify.log")"
+wait_for 15 grep -q "STOPPING=1" "$work/notify.log" || fail "no STOPPING=1: $(cat "$work/notify.log")"
 
 # rtprelay-forking.service: Type=forking with a pid file.
 for attempt in 1 2 3; do
@@ -263,8 +263,8 @@ ng_ping "$ng" || fail "no ng pong from rtprelay-forking.service's daemon"
 out="$("$root/usr/bin/rtprelay-ctl" -ip "127.0.0.1:$cli" list loglevel)" || fail "rtprelay-ctl list loglevel: $out"
 [ "$out" = 6 ] || fail "rtprelay-ctl list loglevel answered '$out'"
 kill -TERM "$daemon"
-wait_for 10 test ! -e "$work/run/rtprelay.pid" || fail "pid file still there after SIGTERM"
-wait_for 5 bash -c "! kill -0 $daemon 2>/dev/null" || fail "forked daemon did not exit on SIGTERM"
+wait_for 20 test ! -e "$work/run/rtprelay.pid" || fail "pid file still there after SIGTERM"
+wait_for 15 bash -c "! kill -0 $daemon 2>/dev/null" || fail "forked daemon did not exit on SIGTERM"
 
 # --- 7 the unit's capabilities suffice for the kernel path -----------------------------------
 caps="$(sed -n 's/^CapabilityBoundingSet=//p' "$root/lib/systemd/system/rtprelay.service")"
