@@ -8,7 +8,9 @@
 #     its lines land in rtprelay.log on local1, the CDR of a call (offer + delete over ng) in
 #     cdr.log on local2, none in the catch-all.
 #  3  rtprelayd as rtprelay.service runs it (-f -E --no-log-timestamps), its stderr handed to the
-#     socket with identity rtprelay as journald forwards it: same split.
+#     socket with identity rtprelay as journald forwards it (JOURNAL_STREAM set, so the daemon
+#     prefixes each line with its severity, which logger --prio-prefix reads as journald
+#     does): same split, and every line of both runs has its own level as syslog severity.
 #  4  packaging/logrotate.d/rtprelay (paths into the scratch directory) rotates both files.
 #  5  packaging/sysctl.d/90-rtprelay.conf: every key exists in /proc/sys, values are numbers, and
 #     ip_local_port_range stays clear of port-min..port-max of etc/rtprelay.conf.
@@ -58,7 +60,7 @@ cat >"$work/rsyslog.conf" <<EOF
 global(workDirectory="$work")
 module(load="imuxsock" SysSock.Use="off")
 input(type="imuxsock" Socket="$work/log.sock")
-template(name="Facility" type="string" string="%syslogfacility-text% %msg:::drop-last-lf%\n")
+template(name="Facility" type="string" string="%syslogfacility-text% %syslogseverity-text% %msg:::drop-last-lf%\n")
 if \$programname == 'rtprelay' then action(type="omfile" file="$work/facilities.log" template="Facility")
 include(file="$work/rules.conf")
 *.* action(type="omfile" file="$work/other.log")
@@ -126,9 +128,9 @@ kill -TERM "$daemon"
 wait_for 20 test ! -e "$work/forking.pid" || fail "daemonized rtprelayd did not stop"
 wait_for 15 grep -q "CDR: .*pkg-forking-call" "$logs/cdr.log" || fail "no CDR line of the daemonized run in cdr.log"
 wait_for 15 grep -q "NOTICE: \[core\] Exiting" "$logs/rtprelay.log" || fail "no log lines of the daemonized run in rtprelay.log"
-grep -Eq "^local2 +CDR: .*pkg-forking-call" "$work/facilities.log" || fail "the CDR line is not on local2: $(cat "$work/facilities.log")"
-grep -Eq "^local1 +NOTICE: \[core\] Startup complete" "$work/facilities.log" || fail "the log lines are not on local1"
-grep -Ev "^local2 +CDR: " "$work/facilities.log" | grep -v "^local1 " && fail "log lines on another facility than local1"
+grep -Eq "^local2 info +CDR: .*pkg-forking-call" "$work/facilities.log" || fail "the CDR line is not on local2: $(cat "$work/facilities.log")"
+grep -Eq "^local1 notice +NOTICE: \[core\] Startup complete" "$work/facilities.log" || fail "the log lines are not on local1"
+grep -Ev "^local2 info +CDR: " "$work/facilities.log" | grep -v "^local1 " && fail "log lines on another facility than local1"
 
 # --- 3 foreground, stderr forwarded as journald does -----------------------------------------
 started_or_failed() {
@@ -137,10 +139,12 @@ started_or_failed() {
 for attempt in 1 2 3; do
   read -r ng cli < <(free_ports)
   bind_failures="$(lines "Address already in use" "$logs/rtprelay.log")"
-  "$rtprelayd" -f -E --no-log-timestamps --config-file="$source_dir/etc/rtprelay.conf" \
+  # JOURNAL_STREAM names the pipe, so the daemon prefixes "<N>"; logger reads it as journald.
+  sh -c 'JOURNAL_STREAM="$(stat -L -c %d:%i /proc/self/fd/2)" exec "$@"' _ \
+    "$rtprelayd" -f -E --no-log-timestamps --config-file="$source_dir/etc/rtprelay.conf" \
     --listen-ng="127.0.0.1:$ng" --listen-cli="127.0.0.1:$cli" --table=-1 --delete-delay=0 \
     --log-facility-cdr=local2 --pidfile="$work/foreground.pid" 2>&1 |
-    logger -u "$work/log.sock" -t rtprelay -p daemon.info &
+    logger --prio-prefix --size 65536 -u "$work/log.sock" -t rtprelay -p daemon.info &
   pids+=($!)
   wait_for 20 started_or_failed || true
   [ -s "$work/foreground.pid" ] || [ "$attempt" = 3 ] || continue
@@ -155,6 +159,12 @@ kill -TERM "$daemon"
 both_exited() { [ "$(lines "NOTICE: \[core\] Exiting" "$logs/rtprelay.log")" = 2 ]; }
 wait_for 20 both_exited || fail "foreground run: no exit line in rtprelay.log"
 
+# Every line's syslog severity is its level word (CDRs: info), on both paths.
+awk '{ word = tolower($3); sub(/:$/, "", word); if (word == "cdr") word = "info";
+       if (word != $2) { print; bad = 1 } } END { exit bad }' "$work/facilities.log" ||
+  fail "lines whose syslog severity is not their level (above)"
+grep -Eq "^daemon notice +NOTICE: \[core\] Startup complete" "$work/facilities.log" ||
+  fail "the journal-path lines lost their severity: $(grep "^daemon" "$work/facilities.log" | head -3)"
 [ "$(lines "CDR: " "$logs/cdr.log")" = 2 ] || fail "cdr.log should hold exactly the two CDRs: $(cat "$logs/cdr.log")"
 [ "$(lines "CDR: " "$logs/rtprelay.log")" = 0 ] || fail "CDR lines in rtprelay.log"
 # The catch-all works (so that the check below can see a leak into it).

@@ -14,7 +14,8 @@
 #     ROOT's, as verify checks that the binary exists.
 #  6  The installed binaries run: --version, --help; each unit's own ExecStart line (paths into
 #     ROOT, private ng/CLI ports, table -1) starts a daemon: rtprelay.service's answers
-#     sd_notify READY=1 on a NOTIFY_SOCKET of ours, ng ping and `rtprelay-ctl list numsessions`,
+#     sd_notify READY=1 on a NOTIFY_SOCKET of ours, writes "<N>"-prefixed lines to a stderr that
+#     JOURNAL_STREAM names, answers ng ping and `rtprelay-ctl list numsessions`,
 #     ExecReload (SIGHUP) keeps it serving, SIGTERM sends STOPPING=1 and exits 0;
 #     rtprelay-forking.service's launcher exits 0 with the pid file written, the daemon answers
 #     and removes its pid file on SIGTERM.
@@ -222,7 +223,10 @@ wait_for 5 test -S "$work/notify.sock" || fail "notify listener did not start"
 ready_or_exited() { grep -q "READY=1" "$work/notify.log" || ! kill -0 "$daemon" 2>/dev/null; }
 for attempt in 1 2 3; do
   read -ra command < <(exec_start rtprelay.service "$ng" "$cli")
-  NOTIFY_SOCKET="$work/notify.sock" "${command[@]}" >"$work/notify-daemon.log" 2>&1 &
+  # stderr is "the journal" (JOURNAL_STREAM names it, as systemd does): lines carry "<N>".
+  : >"$work/notify-daemon.log"
+  JOURNAL_STREAM="$(stat -c %d:%i "$work/notify-daemon.log")" NOTIFY_SOCKET="$work/notify.sock" \
+    "${command[@]}" >"$work/notify-daemon.log" 2>&1 &
   daemon=$!
   pids+=("$daemon")
   wait_for 20 ready_or_exited || true
@@ -232,6 +236,9 @@ done
 grep -q "READY=1" "$work/notify.log" ||
   { cat "$work/notify-daemon.log"; fail "rtprelay.service's ExecStart sent no READY=1"; }
 grep -q "MAINPID=$daemon" "$work/notify.log" || fail "READY without MAINPID=$daemon: $(cat "$work/notify.log")"
+grep -q "^<5>NOTICE: \[core\] Startup complete" "$work/notify-daemon.log" ||
+  fail "no journal severity prefix: $(head -3 "$work/notify-daemon.log")"
+grep -v "^<[0-7]>" "$work/notify-daemon.log" && fail "journal lines without a severity prefix"
 ng_ping "$ng" || fail "no ng pong from rtprelay.service's daemon"
 "$root/usr/bin/rtprelay-ctl" -ip "127.0.0.1:$cli" list numsessions >"$work/ctl.out" ||
   fail "rtprelay-ctl list numsessions: $(cat "$work/ctl.out")"
