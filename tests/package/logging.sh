@@ -11,7 +11,8 @@
 #     socket with identity rtprelay as journald forwards it (JOURNAL_STREAM set, so the daemon
 #     prefixes each line with its severity, which logger --prio-prefix reads as journald
 #     does): same split, and every line of both runs has its own level as syslog severity.
-#  4  packaging/logrotate.d/rtprelay (paths into the scratch directory) rotates both files.
+#  4  packaging/logrotate.d/rtprelay (paths into the scratch directory, postrotate signalling the
+#     test's rsyslogd) rotates both files, and rsyslog writes to the new ones.
 #  5  packaging/sysctl.d/90-rtprelay.conf: every key exists in /proc/sys, values are numbers, and
 #     ip_local_port_range stays clear of port-min..port-max of etc/rtprelay.conf.
 # Each check prints a FAIL line and exits 1. Needs root (unshare -m), rsyslog, logrotate, python3.
@@ -175,12 +176,20 @@ wait_for 15 grep -q "someone-else: not ours" "$work/other.log" || fail "the catc
 [ "$(stat -c %a "$logs/cdr.log")" = 640 ] || fail "cdr.log has mode $(stat -c %a "$logs/cdr.log"), not 640"
 
 # --- 4 logrotate -----------------------------------------------------------------------------
-sed "s|/var/log/rtprelay/|$logs/|g" "$source_dir/packaging/logrotate.d/rtprelay" >"$work/logrotate.conf"
+# postrotate tells rsyslog to reopen its files; here the test's rsyslogd, not the system's.
+printf '#!/bin/sh\nkill -HUP "$(cat "%s")"\n' "$work/rsyslog.pid" >"$work/rsyslog-rotate"
+chmod 755 "$work/rsyslog-rotate"
+sed -e "s|/var/log/rtprelay/|$logs/|g" -e "s|/usr/lib/rsyslog/rsyslog-rotate|$work/rsyslog-rotate|g" \
+  "$source_dir/packaging/logrotate.d/rtprelay" >"$work/logrotate.conf"
+grep -q "$work/rsyslog-rotate" "$work/logrotate.conf" || fail "logrotate rules do not run rsyslog-rotate"
 logrotate -s "$work/logrotate.state" -f "$work/logrotate.conf" >"$work/logrotate.log" 2>&1 ||
   { cat "$work/logrotate.log"; fail "logrotate failed on the rules"; }
 for name in rtprelay.log cdr.log; do
   [ -s "$logs/$name.1" ] || fail "logrotate did not rotate $name: $(ls "$logs")"
 done
+logger -u "$work/log.sock" -t rtprelay -p daemon.info "INFO: [core] after the rotation"
+wait_for 15 grep -q "after the rotation" "$logs/rtprelay.log" ||
+  fail "rsyslog did not reopen rtprelay.log after the rotation: $(ls "$logs")"
 
 # --- 5 sysctl settings -----------------------------------------------------------------------
 sysctl_file="$source_dir/packaging/sysctl.d/90-rtprelay.conf"
