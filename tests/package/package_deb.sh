@@ -11,7 +11,8 @@
 #     postinst made /var/log/rtprelay and enabled rtprelay.service (deb-systemd-helper).
 #  5  systemd-analyze verify of both installed units: no diagnostic at all (it exits 0 on unknown
 #     keys and bad values, so any output fails). ExecStart's /usr/bin/rtprelayd is pointed at
-#     ROOT's, as verify checks that the binary exists.
+#     ROOT's, as verify checks that the binary exists. Their ExecStartPre mounts bpffs once
+#     where it is missing (a private mount namespace without it).
 #  6  The installed binaries run: --version, --help; each unit's own ExecStart line (paths into
 #     ROOT, private ng/CLI ports, table -1) starts a daemon: rtprelay.service's answers
 #     sd_notify READY=1 on a NOTIFY_SOCKET of ours, writes "<N>"-prefixed lines to a stderr that
@@ -152,6 +153,17 @@ done
 verify="$(systemd-analyze verify --man=no "$work/units/rtprelay.service" "$work/units/rtprelay-forking.service" 2>&1)" ||
   fail "systemd-analyze verify failed: $verify"
 [ -z "$verify" ] || fail "systemd-analyze verify: $verify"
+
+# ExecStartPre mounts bpffs where it is missing (here: a private mount namespace without it) and
+# leaves a mounted one alone.
+for unit in rtprelay.service rtprelay-forking.service; do
+  pre="$(sed -n 's/^ExecStartPre=-+//p' "$root/lib/systemd/system/$unit")"
+  [ -n "$pre" ] || fail "$unit has no ExecStartPre=-+ (bpffs mount)"
+  mounted="$(unshare -m sh -c 'mount --make-rprivate / && { umount /sys/fs/bpf 2>/dev/null || true; } &&
+    stat -f -c %T /sys/fs/bpf && eval "$1" && stat -f -c %T /sys/fs/bpf && eval "$1" &&
+    grep -c " /sys/fs/bpf bpf " /proc/self/mounts' _ "$pre" 2>&1 | tr '\n' ' ')"
+  [ "$mounted" = "sysfs bpf_fs 1 " ] || fail "$unit's ExecStartPre (bpffs): $mounted"
+done
 
 # --- 6 the installed binaries run ------------------------------------------------------------
 # (Output captured first: grep -q closing the pipe early would fail the pipeline.)
