@@ -554,7 +554,9 @@ void BpfForwarder::destroy() {
     for (const Attachment& a : attachments()) {
         detach(a.ifindex);
     }
-    for (const char* name : {"meta", "forward", "stats", "verdicts", "classic"}) {
+    // *_resized: left by a daemon that died while resizing.
+    for (const char* name :
+         {"meta", "forward", "stats", "verdicts", "classic", "forward_resized", "stats_resized"}) {
         std::string path = pinPath(name);
         if (unlink(path.c_str()) != 0 && errno != ENOENT) {
             fail("removing " + path, errno);

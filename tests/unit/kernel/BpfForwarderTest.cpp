@@ -218,7 +218,14 @@ TEST_F(BpfForwarderTest, AnotherSizeResizesTheMapsAndCarriesEntriesAndCounters) 
     bool full = false;
     EXPECT_FALSE(smaller->upsert(rule(30010), &full));
     EXPECT_TRUE(full);
+    // What a daemon dying half way through a resize leaves does not keep destroy() from
+    // removing the directory.
+    int map = bpf_obj_get((smaller->pinDirectory() + "/forward").c_str());
+    ASSERT_GE(map, 0);
+    ASSERT_EQ(bpf_obj_pin(map, (smaller->pinDirectory() + "/forward_resized").c_str()), 0);
+    close(map);
     smaller->destroy();
+    EXPECT_FALSE(exists(smaller->pinDirectory()));
 }
 
 TEST_F(BpfForwarderTest, FullTableIsAnErrorNotAnException) {
