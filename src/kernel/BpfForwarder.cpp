@@ -295,7 +295,7 @@ void BpfForwarder::migrateResized() {
         previous = &key;
         rtprelay_fwd_value value{};
         if (bpf_map_lookup_elem(oldForward.fd, &key, &value) != 0) {
-            continue;  // removed meanwhile by the old program's owner: nothing to carry
+            continue;  // removed meanwhile: nothing to carry over
         }
         if (bpf_map_update_elem(forwardFd_, &key, &value, BPF_NOEXIST) != 0) {
             if (errno != E2BIG) {
