@@ -19,8 +19,8 @@
 # The proxy namespace has an operator's ruleset before the daemon starts: table ip filter with
 # base chain INPUT, policy drop, `iif lo accept` (the ng traffic) and a rule of someone else, and
 # table ip6 filter with base chain INPUT and a rule of someone else (both families, as the
-# daemon manages ip and ip6 by default: a base chain it has to create itself stays behind after
-# it stops, as rtpengine's does). Media reaches the daemon's userspace sockets only through its
+# daemon manages ip and ip6 by default; a table or base chain it has to create itself is removed
+# again when it stops, see tests/unit/nftables). Media reaches the daemon's userspace sockets only through its
 # pinholes (the set of allocated ports).
 #
 # Checked, each with a FAIL line and exit status 1 (numbers as in the task):
