@@ -134,13 +134,6 @@ cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
 # Ticks the machine's processes used according to /proc/stat: user nice system steal
 # (interrupt time is not charged to any process, so it is left out).
 busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $9}' /proc/stat; }
-# Whole-machine busy ticks from /proc/stat, interrupts and softirqs included: user nice
-# system irq softirq steal.
-stat_busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat; }
-# CPU time every task on the machine ran, ns (the root cpuacct cgroup: the scheduler's exact
-# run time, softirq work done in a task's context included); empty without cgroup v1 cpuacct.
-cpuacct_ns() { cat /sys/fs/cgroup/cpuacct/cpuacct.usage 2>/dev/null || true; }
-
 # CPU ticks used so far by every process (utime+stime+cutime+cstime of /proc/*/stat): on this
 # kind of VM /proc/stat's machine totals are unreliable under a 1 ms periodic load.
 all_ticks() {
@@ -164,7 +157,7 @@ others() {
     for p in $(for n in rtpengine rtprelayd ng_load rtp_load; do pgrep -x "$n" || true; done); do
         case " ${bench_pids[*]-} " in *" $p "*) continue ;; esac
         [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ] || continue
-        tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | sed "s/^/$p /;s/ *$//" || true
+        tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | sed "s/^/$p /;s/ *$//" || true
         echo
     done | grep . || true
 }

@@ -30,7 +30,10 @@
 //    delivering what it relays, the generator for what it sends to the daemon); softirq work
 //    the kernel defers to ksoftirqd (under load) is reported apart (ksoftirqd_cpu_s), and
 //    other_cpu_s is what the rest of the machine's processes used (sum over /proc/*/stat,
-//    reaped children included, minus daemon, generator and ksoftirqd).
+//    reaped children included, minus daemon, generator and ksoftirqd). Whole-machine busy
+//    time over the window comes in two forms: stat_busy_cpu_s (/proc/stat user nice system
+//    irq softirq steal, tick-sampled) and cpuacct_cpu_s (the root cpuacct cgroup: the exact
+//    run time of every task, softirq work done in a task's context included).
 // 5. Deletes the calls.
 //
 // Bounded: call count, duration and a hard wall-clock limit (--time-limit, SIGALRM). Results
@@ -401,6 +404,8 @@ struct CpuSample {
     double self = 0;         // this process, s
     double allProcs = 0;     // every process's utime+stime+cutime+cstime, kernel threads too
     double ksoftirqd = 0;    // the ksoftirqd/N threads, s (deferred network receive work)
+    double statBusy = 0;     // /proc/stat: user nice system irq softirq steal, s
+    double cpuacct = -1;     // root cpuacct cgroup: every task's exact run time, s (-1: none)
 };
 
 double clockTick() {
@@ -462,6 +467,32 @@ ProcTimes procTimes(pid_t pid) {
 // the per-process times are derived from the scheduler's exact run time.
 CpuSample sampleCpu(pid_t pid) {
     CpuSample c;
+    // The cheap whole-machine and own figures first, the /proc scan (slow) last.
+    rusage ru{};
+    ::getrusage(RUSAGE_SELF, &ru);
+    auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    c.self = sec(ru.ru_utime) + sec(ru.ru_stime);
+    {
+        std::string stat = slurp("/proc/stat");
+        unsigned long long v[8] = {};
+        if (std::sscanf(stat.c_str(), "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+                        &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+            // user nice system [idle iowait] irq softirq steal
+            c.statBusy = static_cast<double>(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / clockTick();
+        }
+        std::string acct = slurp("/sys/fs/cgroup/cpuacct/cpuacct.usage");
+        if (!acct.empty()) {
+            c.cpuacct = std::strtod(acct.c_str(), nullptr) / 1e9;
+        }
+    }
+    if (pid > 0) {
+        // The process CPU clock (all threads, ns resolution) as a finer cross-check.
+        clockid_t cid;
+        timespec ts;
+        if (::clock_getcpuclockid(pid, &cid) == 0 && ::clock_gettime(cid, &ts) == 0) {
+            c.daemonSched = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+        }
+    }
     if (DIR* d = ::opendir("/proc")) {
         while (dirent* e = ::readdir(d)) {
             pid_t p = static_cast<pid_t>(std::strtol(e->d_name, nullptr, 10));
@@ -482,18 +513,6 @@ CpuSample sampleCpu(pid_t pid) {
         }
         ::closedir(d);
     }
-    if (pid > 0) {
-        // The process CPU clock (all threads, ns resolution) as a finer cross-check.
-        clockid_t cid;
-        timespec ts;
-        if (::clock_getcpuclockid(pid, &cid) == 0 && ::clock_gettime(cid, &ts) == 0) {
-            c.daemonSched = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-        }
-    }
-    rusage ru{};
-    ::getrusage(RUSAGE_SELF, &ru);
-    auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-    c.self = sec(ru.ru_utime) + sec(ru.ru_stime);
     return c;
 }
 
@@ -577,6 +596,7 @@ struct Histogram {
 struct Shared {
     std::atomic<bool> stopReceiver{false};
     std::atomic<bool> stopSender{false};
+    std::atomic<bool> senderDone{false};
     std::atomic<uint64_t> receivedTotal{0};  // written by the receiver only
     std::atomic<int64_t> windowStartMono{INT64_MAX};
     std::atomic<int64_t> windowEndMono{INT64_MAX};
@@ -639,6 +659,7 @@ void sender(const Options& o, std::vector<Stream>& streams, Shared& sh, int64_t 
             }
         }
     }
+    sh.senderDone.store(true);
 }
 
 void receiver(const Options& o, std::vector<Stream>& streams, Shared& sh, Histogram& lat,
@@ -973,6 +994,14 @@ int main(int argc, char** argv) {
         int64_t w1 = nowNs(CLOCK_MONOTONIC);
         bool daemonAlive = o.pid <= 0 || ::kill(o.pid, 0) == 0;
 
+        // A sender that fell behind (more load than this machine can generate) stops 1 s after
+        // the window instead of sending the backlog: what it did not send counts neither as
+        // sent nor as lost, and window_pps shows the shortfall.
+        while (!sh.senderDone.load() && nowNs(CLOCK_MONOTONIC) < winEnd + 1'000'000'000 &&
+               !interrupted.load()) {
+            sleepUntil(nowNs(CLOCK_MONOTONIC) + 10'000'000);
+        }
+        sh.stopSender.store(true);
         tx.join();
         sleepUntil(nowNs(CLOCK_MONOTONIC) + static_cast<int64_t>(o.drain * 1e9));
         sh.stopReceiver.store(true);
@@ -1036,8 +1065,9 @@ int main(int argc, char** argv) {
         }
         std::printf(
             " gen_cpu_s=%.2f gen_us_per_packet=%.3f all_processes_cpu_s=%.2f "
-            "ksoftirqd_cpu_s=%.2f other_cpu_s=%.2f\n",
-            gen, perPacket(gen), machine, ksoft, other);
+            "ksoftirqd_cpu_s=%.2f other_cpu_s=%.2f stat_busy_cpu_s=%.2f cpuacct_cpu_s=%.3f\n",
+            gen, perPacket(gen), machine, ksoft, other, c1.statBusy - c0.statBusy,
+            c0.cpuacct < 0 ? -1.0 : c1.cpuacct - c0.cpuacct);
         std::fflush(stdout);
         if (lost || misrouted || corrupt || dups || streamsSilent || !daemonAlive) {
             status = 1;
