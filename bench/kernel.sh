@@ -50,13 +50,14 @@
 # Usage: bench/kernel.sh            (root; build first: scripts/build)
 #        QUICK=1 bench/kernel.sh    (smoke run, well under a minute)
 # Environment (defaults in brackets; QUICK=1 makes them small):
-#   CALLS [1000]  RATE [50]  DURATION [10] (s measured)  WARMUP [3] (s)  REPEAT [2]
+#   CALLS [500]  RATE [50]  DURATION [10] (s measured)  WARMUP [3] (s)  REPEAT [2]
 #   MODES [direct ipfwd ebpf user rtpengine]  SCALE [1]  PER_GEN [4000] (calls per generator)
 #   RAMP [1000 2000 3000 4000 6000 8000]  RAMP_MODES [direct ebpf user rtpengine]  RAMP_DURATION [5]
-#   CEIL_RATE [5]  NUM_THREADS [2]  LOG_LEVEL [5]  PORT_MIN [20000]  PORT_MAX [65000]
+#   CEIL_RATE [2]  NUM_THREADS [2]  LOG_LEVEL [5]  PORT_MIN [20000]  PORT_MAX [65000]
 #   NICE [-5] (generators and daemons run at this nice level, so that other work on a shared
-#   machine disturbs them less)  NG_PORT [2223]  WAIT_BUSY [60] (s to wait for a quiet machine before each comparison
-#   round and before the scale part; 0: do not wait)  RTPRELAYD RTPENGINE NG_LOAD RTP_LOAD  KEEP_LOGS [0]
+#   machine disturbs them less)  NG_PORT [2223]  WAIT_BUSY [30] (s to wait for a quiet
+#   machine before each comparison round and before the scale part; 0: do not wait)
+#   RTPRELAYD RTPENGINE NG_LOAD RTP_LOAD  KEEP_LOGS [0]
 set -euo pipefail
 
 bench_name=kernel.sh
@@ -66,9 +67,10 @@ if [ "$QUICK" = 1 ]; then
     RAMP="${RAMP:-400}" RAMP_DURATION="${RAMP_DURATION:-2}" CEIL_PROBE="${CEIL_PROBE:-100}"
     CEIL_RUN="${CEIL_RUN:-0}" WAIT_BUSY="${WAIT_BUSY:-0}" RAMP_MODES="${RAMP_MODES:-ebpf}"
 fi
+WAIT_BUSY="${WAIT_BUSY:-30}" # before lib.sh, whose default is longer
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
-CALLS="${CALLS:-1000}"
+CALLS="${CALLS:-500}"
 RATE="${RATE:-50}"
 DURATION="${DURATION:-10}"
 WARMUP="${WARMUP:-3}"
@@ -79,7 +81,7 @@ PER_GEN="${PER_GEN:-4000}"
 RAMP="${RAMP:-1000 2000 3000 4000 6000 8000}"
 RAMP_MODES="${RAMP_MODES:-direct ebpf user rtpengine}"
 RAMP_DURATION="${RAMP_DURATION:-5}"
-CEIL_RATE="${CEIL_RATE:-5}"
+CEIL_RATE="${CEIL_RATE:-2}"
 CEIL_PROBE="${CEIL_PROBE:-500}"
 CEIL_RUN="${CEIL_RUN:-1}"
 NUM_THREADS="${NUM_THREADS:-2}"
@@ -87,7 +89,6 @@ LOG_LEVEL="${LOG_LEVEL:-5}"
 PORT_MIN="${PORT_MIN:-20000}"
 PORT_MAX="${PORT_MAX:-65000}"
 NG_PORT="${NG_PORT:-2223}"
-WAIT_BUSY="${WAIT_BUSY:-60}"
 NICE="${NICE:--5}"
 SETUP_CHUNK=50
 
@@ -207,7 +208,7 @@ start_relay() {
 declare -A L=()
 run_load() {
     local mode="$1" calls="$2" rate="$3" duration="$4" warmup="$5" tag="$6"
-    local gens per k n first base allow start_at win0 win1 dpid="" tl out tb0 tb1
+    local gens per k n first base start_at win0 win1 dpid="" tl out tb0 tb1
     local b0="0 0" b1="0 0" gen_pids=() args=() pid_arg=()
     L=()
     gens=$(((calls + PER_GEN - 1) / PER_GEN))
@@ -223,11 +224,11 @@ run_load() {
         *) args=("127.0.0.1:$NG_PORT" --ng-netns "/run/netns/$ns_proxy" --direction "pub,priv"
             --rtcp-mux --setup-chunk "$SETUP_CHUNK") ;;
     esac
-    # Set-up at >= 1,000 calls/s per generator (rtpengine: about 2,500/s here), then all
-    # generators start blasting at start_at.
-    allow="$(calc "0.5 + $per / 800" 1)"
-    start_at="$(calc "$(now_s) + $allow" 3)"
-    tl="$(calc "$allow + $warmup + $duration + 30 + $per * 3 / 1000" 0)"
+    # Every generator sets up its calls, prints its setup: line and waits for the start file;
+    # once all have, the file gets the start instant (all blast together: a generator that
+    # blasts while another still sets up would starve the other's ng exchange).
+    rm -f "$work/start"
+    tl="$(calc "90 + $per / 100 + $warmup + $duration" 0)"
     for ((k = 0; k < gens; k++)); do
         first=$((k * per))
         n=$((calls - first < per ? calls - first : per))
@@ -238,12 +239,23 @@ run_load() {
         nice -n "$NICE" "$RTP_LOAD" "${args[@]}" ${pid_arg[@]+"${pid_arg[@]}"} --caller-netns "/run/netns/$ns_caller" \
             --callee-netns "/run/netns/$ns_callee" --caller-addr "$caller4" \
             --callee-addr "$callee4" --bind-any --calls "$n" --rate "$rate" \
-            --duration "$duration" --warmup "$warmup" --start-at "$start_at" \
+            --duration "$duration" --warmup "$warmup" --start-file "$work/start" \
             --local-base "$base" --local-max $((base + 4 * PER_GEN + 100)) \
             --time-limit "$tl" --prefix "$tag-g$k" >"$work/$tag.g$k.out" 2>&1 &
         gen_pids+=("$!")
         bench_track "$!"
     done
+    for _ in $(seq $((tl * 10))); do
+        n=0
+        for ((k = 0; k < gens; k++)); do
+            grep -q '^setup:' "$work/$tag.g$k.out" 2>/dev/null && n=$((n + 1))
+        done
+        [ "$n" -lt "$gens" ] || break
+        sleep 0.1
+    done
+    start_at="$(calc "$(now_s) + 0.3" 3)"
+    echo "$start_at" >"$work/start.tmp"
+    mv "$work/start.tmp" "$work/start"
     win0="$(calc "$start_at + $warmup" 3)"
     win1="$(calc "$win0 + $duration" 3)"
     # The eBPF programs' own statistics over (most of) the window; the CPU figures come from

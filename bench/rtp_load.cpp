@@ -112,6 +112,9 @@ struct Options {
     bool rtcpMux = false;   // offer and answer a=rtcp-mux (one relay socket per side)
     size_t setupChunk = 0;  // calls per offer/answer round (0: all offers, then all answers)
     double startAt = 0;     // CLOCK_REALTIME seconds at which the blast starts (0: at once)
+    // After the set-up, wait for this file to hold the start time (CLOCK_REALTIME seconds):
+    // several generators then start together once all of them have set up their calls.
+    std::string startFile;
     // No relay: callers send to --direct's first address, callees to its second (the peer's
     // port), no ng at all (a baseline for the cost of generator and sink).
     std::string directToCallee;
@@ -131,7 +134,8 @@ struct Options {
         "                [--ng-netns PATH] [--caller-netns PATH] [--callee-netns PATH]\n"
         "                [--caller-addr IP4] [--callee-addr IP4] [--bind-any]\n"
         "                [--direction IF1,IF2] [--rtcp-mux] [--setup-chunk N]\n"
-        "                [--start-at REALTIME-S] [--direct TO-CALLEE,TO-CALLER]\n"
+        "                [--start-at REALTIME-S] [--start-file PATH]\n"
+        "                [--direct TO-CALLEE,TO-CALLER]\n"
         "  sets up N calls (2 local sockets each), sends RTP both ways at PPS per stream for\n"
         "  warmup+duration seconds, measures the last `duration` seconds, deletes the calls.\n"
         "  defaults: 500 calls, 20 s, 2 s warm-up, 50 pps, 160-byte payload, local ports\n"
@@ -224,6 +228,8 @@ Options parseArgs(int argc, char** argv) {
             o.setupChunk = number<size_t>(value("--setup-chunk"), "--setup-chunk");
         } else if (a == "--start-at") {
             o.startAt = real(value("--start-at"), "--start-at");
+        } else if (a == "--start-file") {
+            o.startFile = value("--start-file");
         } else if (a == "--direct") {
             std::string v(value("--direct"));
             auto comma = v.find(',');
@@ -967,10 +973,19 @@ int main(int argc, char** argv) {
         Shared sh;
         auto lat = std::make_unique<Histogram>();
         auto krx = std::make_unique<Histogram>();
-        int64_t start = nowNs(CLOCK_MONOTONIC) + 100'000'000;
         double lateStart = 0;  // s the set-up overran --start-at
-        if (o.startAt > 0) {
-            int64_t at = static_cast<int64_t>(o.startAt * 1e9) - nowNs(CLOCK_REALTIME) +
+        double startAt = o.startAt;
+        while (!o.startFile.empty() && startAt <= 0 && !interrupted.load()) {
+            std::string text = slurp(o.startFile);
+            if (!text.empty() && text.back() == '\n') {
+                startAt = std::strtod(text.c_str(), nullptr);
+            } else {
+                sleepUntil(nowNs(CLOCK_MONOTONIC) + 10'000'000);
+            }
+        }
+        int64_t start = nowNs(CLOCK_MONOTONIC) + 100'000'000;
+        if (startAt > 0) {
+            int64_t at = static_cast<int64_t>(startAt * 1e9) - nowNs(CLOCK_REALTIME) +
                          nowNs(CLOCK_MONOTONIC);
             lateStart = std::max(0.0, static_cast<double>(start - at) / 1e9);
             start = std::max(start, at);
