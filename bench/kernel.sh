@@ -47,6 +47,7 @@
 # CPUs are not pinned (2 cores shared by generator, relay and sink; see docs/benchmarks.md);
 # generators and daemons run at nice NICE.
 #
+# Needs root, iproute2, util-linux (nsenter), bpftool and python3 (scripts/setup installs them).
 # Usage: bench/kernel.sh            (root; build first: scripts/build)
 #        QUICK=1 bench/kernel.sh    (smoke run, well under a minute)
 # Environment (defaults in brackets; QUICK=1 makes them small):
@@ -93,7 +94,7 @@ NICE="${NICE:--5}"
 SETUP_CHUNK=50
 
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, eBPF)"
-for tool in ip nsenter bpftool sysctl jq; do
+for tool in ip nsenter bpftool sysctl python3; do
     command -v "$tool" >/dev/null || die "$tool not installed (scripts/setup)"
 done
 bench_require_tools rtp_load
@@ -169,20 +170,28 @@ sleep_until() { # sleep_until REALTIME-S
     sleep "$d"
 }
 fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
+# json_get KEY: KEY of the JSON object on stdin (bpftool -j output), 0 when absent.
+json_get() {
+    python3 -c 'import json, sys
+try:
+    print(int(json.load(sys.stdin).get(sys.argv[1], 0)))
+except ValueError:
+    print(0)' "$1"
+}
 # IDs of the eBPF programs behind rtprelayd's pinned tcx links (link_IFINDEX in its table).
 bpf_prog_ids() {
     local l
     for l in "$pin_root/$table"/link_*; do
         [ -e "$l" ] || continue
-        bpftool -j link show pinned "$l" 2>/dev/null | jq -r '.prog_id // empty'
+        bpftool -j link show pinned "$l" 2>/dev/null | json_get prog_id
     done | sort -u
 }
 bpf_prog_totals() { # "RUN_TIME_NS RUN_CNT" summed over bpf_prog_ids
     local id ns=0 cnt=0 j
     for id in $(bpf_prog_ids); do
         j="$(bpftool -j prog show id "$id" 2>/dev/null || true)"
-        ns=$((ns + $(jq -r '.run_time_ns // 0' <<<"$j")))
-        cnt=$((cnt + $(jq -r '.run_cnt // 0' <<<"$j")))
+        ns=$((ns + $(json_get run_time_ns <<<"$j")))
+        cnt=$((cnt + $(json_get run_cnt <<<"$j")))
     done
     echo "$ns $cnt"
 }
@@ -216,7 +225,6 @@ run_load() {
     if [ "$mode" != direct ] && [ "$mode" != ipfwd ]; then
         start_relay "$mode" "$work/$tag.log"
         dpid="$daemon_pid"
-        L[fds0]="$(fd_count "$dpid")"
     fi
     case "$mode" in
         direct) args=(- --direct "$dir_callee,$dir_caller") ;;
@@ -236,8 +244,9 @@ run_load() {
         pid_arg=()
         # Generator 0 samples the daemon's and the machine's CPU at the window's edges.
         [ "$k" != 0 ] || [ -z "$dpid" ] || pid_arg=(--pid "$dpid")
-        nice -n "$NICE" "$RTP_LOAD" "${args[@]}" ${pid_arg[@]+"${pid_arg[@]}"} --caller-netns "/run/netns/$ns_caller" \
-            --callee-netns "/run/netns/$ns_callee" --caller-addr "$caller4" \
+        nice -n "$NICE" "$RTP_LOAD" "${args[@]}" ${pid_arg[@]+"${pid_arg[@]}"} \
+            --caller-netns "/run/netns/$ns_caller" --callee-netns "/run/netns/$ns_callee" \
+            --caller-addr "$caller4" \
             --callee-addr "$callee4" --bind-any --calls "$n" --rate "$rate" \
             --duration "$duration" --warmup "$warmup" --start-file "$work/start" \
             --local-base "$base" --local-max $((base + 4 * PER_GEN + 100)) \
@@ -426,7 +435,8 @@ if has_mode direct && has_mode ebpf && has_mode rtpengine; then
         fi
     done
     if has_mode user; then
-        echo "rtprelay userspace relay cost / rtpengine relay cost (ours): $(calc "${C[user.cost_ours]} / ${C[rtpengine.cost_ours]}" 3)"
+        echo "rtprelay userspace relay cost / rtpengine relay cost (ours):" \
+            "$(calc "${C[user.cost_ours]} / ${C[rtpengine.cost_ours]}" 3)"
     fi
 fi
 
@@ -509,6 +519,9 @@ echo
 echo "(benchmark took $((SECONDS - started)) s)"
 status=0
 for m in $MODES; do
-    [ "${C[$m.ok]:-1}" = 1 ] || { echo "warning: $m: loss, misrouting or rate below 98 % in the comparison"; status=1; }
+    if [ "${C[$m.ok]:-1}" != 1 ]; then
+        echo "warning: $m: loss, misrouting or rate below 98 % in the comparison"
+        status=1
+    fi
 done
 exit "$status"
