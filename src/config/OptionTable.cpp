@@ -214,8 +214,21 @@ OptionTable::OptionTable() {
         later("log-level-internals", 0, K::integer),
         later("thread-stack", 0, K::integer),
         later("poller-size", 0, K::integer),
-        later("io-uring", 0, K::flag),
-        later("io-uring-buffers", 0, K::integer),
+        available("io-uring", 0, K::flag, flagField(&Config::ioUring),
+                  "Relay media through io_uring where the kernel allows it (default on)"),
+        available(
+            "no-io-uring", 0, K::flag,
+            [](Config& config, const std::string& value) -> Rejection {
+                auto parsed = syntax::parseBoolean(value);
+                if (!parsed) {
+                    return parsed.error();
+                }
+                config.ioUring = config.ioUring && !*parsed;
+                return std::nullopt;
+            },
+            "Relay media through epoll (rtprelay extra; file: io-uring = false)"),
+        available("io-uring-buffers", 0, K::integer, intField(&Config::ioUringBuffers, 16, 32768),
+                  "Receive buffers of 4 KiB per media thread with io_uring (default 1024)"),
         later("evs-lib-path", 0, K::string),
 
         // Interfaces, ports, control listeners.

@@ -53,9 +53,13 @@ std::string DaemonProcess::binary() {
     return RTPRELAYD_PATH;
 }
 
-static pid_t spawn(const std::vector<std::string>& args, const std::string& logPath) {
+static pid_t spawn(const std::vector<std::string>& args, const std::string& logPath,
+                   const std::function<void()>& inChild) {
     pid_t pid = ::fork();
     if (pid == 0) {
+        if (inChild) {
+            inChild();
+        }
         int fd = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
             ::dup2(fd, STDERR_FILENO);
@@ -77,7 +81,8 @@ static pid_t spawn(const std::vector<std::string>& args, const std::string& logP
     return pid;
 }
 
-DaemonProcess::DaemonProcess(std::vector<std::string> args, std::string logPath)
+DaemonProcess::DaemonProcess(std::vector<std::string> args, std::string logPath,
+                             std::function<void()> inChild)
     : logPath_(std::move(logPath)) {
     if (logPath_.empty()) {
         char tmpl[] = "/tmp/rtprelayd-log-XXXXXX";
@@ -86,7 +91,7 @@ DaemonProcess::DaemonProcess(std::vector<std::string> args, std::string logPath)
         logPath_ = tmpl;
         ownLog_ = true;
     }
-    pid_ = spawn(args, logPath_);
+    pid_ = spawn(args, logPath_, inChild);
 }
 
 DaemonProcess::~DaemonProcess() {

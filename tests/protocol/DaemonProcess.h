@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,7 +29,9 @@ private:
 // rtprelayd run as a child of the test, with stderr captured to a file.
 class DaemonProcess {
 public:
-    explicit DaemonProcess(std::vector<std::string> args, std::string logPath = {});
+    // `inChild` runs in the forked child before exec (e.g. to restrict its system calls).
+    explicit DaemonProcess(std::vector<std::string> args, std::string logPath = {},
+                           std::function<void()> inChild = {});
     ~DaemonProcess();
     DaemonProcess(const DaemonProcess&) = delete;
     DaemonProcess& operator=(const DaemonProcess&) = delete;

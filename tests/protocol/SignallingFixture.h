@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <functional>
 #include <regex>
 #include <string>
 #include <vector>
@@ -47,7 +48,7 @@ protected:
             args.push_back("127.0.0.1");
         }
         args.insert(args.end(), extra.begin(), extra.end());
-        daemon_ = std::make_unique<DaemonProcess>(args);
+        daemon_ = std::make_unique<DaemonProcess>(args, std::string(), daemonInChild_);
         server_ = net::Endpoint(net::IpAddress::loopback(net::Family::ipv4), ngPort_);
         ASSERT_TRUE(waitForPong(server_, std::chrono::seconds(5))) << daemon_->log();
         client_ = std::make_unique<NgUdpClient>(server_);
@@ -153,6 +154,7 @@ protected:
     uint16_t ngPort_ = 0;
     net::Endpoint server_;
     std::unique_ptr<DaemonProcess> daemon_;
+    std::function<void()> daemonInChild_;  // runs in the daemon's process before exec
     std::unique_ptr<NgUdpClient> client_;
 };
 

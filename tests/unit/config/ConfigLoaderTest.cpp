@@ -485,6 +485,26 @@ TEST(ConfigLoader, MalformedFileLines) {
               "invalid value '10 000' for option 'port-min': not an integer");
 }
 
+TEST(ConfigLoader, IoUringIsOnByDefaultAndCanBeSwitchedOff) {
+    Config defaults = loaded(minimal({}));
+    EXPECT_TRUE(defaults.ioUring);
+    EXPECT_EQ(defaults.ioUringBuffers, 1024);
+    Config off = loaded(minimal({"--no-io-uring", "--io-uring-buffers=64"}));
+    EXPECT_FALSE(off.ioUring);
+    EXPECT_EQ(off.ioUringBuffers, 64);
+    EXPECT_TRUE(loaded(minimal({"--io-uring"})).ioUring);
+    TempDir dir;
+    std::string path = dir.write("r.conf",
+                                 "[rtpengine]\ninterface = 127.0.0.1\nlisten-ng = 2223\n"
+                                 "io-uring = false\nio-uring-buffers = 16384\n");
+    Config file = loaded({"x", "--config-file=" + path});
+    EXPECT_FALSE(file.ioUring);
+    EXPECT_EQ(file.ioUringBuffers, 16384);
+    EXPECT_TRUE(file.unsupportedOptionsSet.empty());
+    EXPECT_EQ(errorOf(minimal({"--io-uring-buffers=8"})),
+              "invalid value '8' for option 'io-uring-buffers': must be between 16 and 32768");
+}
+
 TEST(ConfigLoader, InvalidValuesNameOptionValueAndReason) {
     const std::string facilities =
         "not a syslog facility (auth, authpriv, cron, daemon, ftp, kern, lpr, mail, news, "
