@@ -222,16 +222,19 @@ std::optional<std::string> HttpServer::handleNg(const HttpRequest& request,
     return response(200, ngContentType, reply);
 }
 
-std::optional<std::string> HttpServer::handle(std::string_view received, bool eof, bool overflow,
+std::optional<std::string> HttpServer::handle(std::string_view received, bool eof,
+                                              bool /*overflow: heads are checked against maxHead*/,
                                               const net::Endpoint& peer) {
     HttpRequest request;
     auto status = HttpRequest::parse(received, request);
+    if (status != HttpRequest::Status::malformed &&
+        (status == HttpRequest::Status::incomplete ? received.size() : request.headLength) >
+            maxHead) {
+        log::info(Subsystem::http, "Request head from {} larger than {} bytes", peer.toString(),
+                  maxHead);
+        return response(431, plainText, "Request too large\n");
+    }
     if (status == HttpRequest::Status::incomplete) {
-        if (overflow || received.size() > maxHead) {
-            log::info(Subsystem::http, "Request head from {} larger than {} bytes", peer.toString(),
-                      maxHead);
-            return response(431, plainText, "Request too large\n");
-        }
         if (eof && !received.empty()) {
             return response(400, plainText, "Bad request\n");
         }
