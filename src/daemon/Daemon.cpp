@@ -180,9 +180,13 @@ void Daemon::applyAccessRules() {
     rule(ControlListener::ngTcp, config_.ngAllow, "ng-allow");
     rule(ControlListener::cli, config_.cliAllow, "cli-allow");
     rule(ControlListener::http, config_.httpAllow, "http-allow");
-    for (auto listener : {ControlListener::ngUdp, ControlListener::ngTcp, ControlListener::cli,
-                          ControlListener::http}) {
-        if (access_.restricted(listener)) {
+    const std::pair<ControlListener, const std::vector<net::Endpoint>*> listeners[] = {
+        {ControlListener::ngUdp, &config_.listenNg},
+        {ControlListener::ngTcp, &config_.listenTcpNg},
+        {ControlListener::cli, &config_.listenCli},
+        {ControlListener::http, &config_.listenHttp}};
+    for (const auto& [listener, addresses] : listeners) {
+        if (!addresses->empty() && access_.restricted(listener)) {
             log::info(Subsystem::control, "{} serves {}", control::listenerOption(listener),
                       access_.describe(listener));
         }
