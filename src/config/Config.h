@@ -62,6 +62,7 @@ struct Config {
     // Kernel path and nftables.
     int table = -1;                           // table / -t; -1 = userspace only
     bool noFallback = false;                  // no-fallback / -F
+    int kernelTableSize = 65536;              // kernel-table-size: forwarding entries (eBPF maps)
     std::string nftablesChain;                // nftables-chain; default "rtpengine_<table>"
     std::string nftablesBaseChain = "INPUT";  // nftables-base-chain
     bool nftablesAppend = false;              // nftables-append

@@ -313,6 +313,10 @@ OptionTable::OptionTable() {
                   "Kernel forwarding table 0..63 (eBPF); -1 = userspace only"),
         available("no-fallback", 'F', K::flag, flagField(&Config::noFallback),
                   "Exit instead of relaying in userspace when the kernel path fails"),
+        available("kernel-table-size", 0, K::integer,
+                  intField(&Config::kernelTableSize, 1, 1048576),
+                  "Entries of the eBPF forwarding table, 1..1048576 (default 65536: "
+                  "12 MB + 2 MB per CPU)"),
         available("nftables-chain", 0, K::string, stringField(&Config::nftablesChain),
                   "Our nftables chain (default rtpengine_<table>; empty: none)"),
         available("nftables-base-chain", 0, K::string, stringField(&Config::nftablesBaseChain),

@@ -104,6 +104,7 @@ TEST(ConfigLoader, DefaultsAreRtpengineCodeDefaults) {
     EXPECT_EQ(c.deleteDelay, 30);
     EXPECT_EQ(c.table, -1);
     EXPECT_FALSE(c.noFallback);
+    EXPECT_EQ(c.kernelTableSize, 65536);
     EXPECT_EQ(c.nftablesChain, "");
     EXPECT_EQ(c.nftablesBaseChain, "INPUT");
     EXPECT_FALSE(c.nftablesAppend);
@@ -198,6 +199,7 @@ TEST(ConfigLoader, FieldsOfNotYetSupportedOptionsAreStored) {
                                "--listen-http=2225",
                                "-F",
                                "--nftables-append",
+                               "--kernel-table-size=4096",
                                "--nftables-family=ip6",
                                "--nftables-base-chain=",
                                "--homer",
@@ -219,6 +221,7 @@ TEST(ConfigLoader, FieldsOfNotYetSupportedOptionsAreStored) {
     EXPECT_EQ(endpointStrings(c.listenCli), Strings{"127.0.0.1:9900"});
     EXPECT_EQ(endpointStrings(c.listenHttp), (Strings{"0.0.0.0:2225", "[::]:2225"}));
     EXPECT_TRUE(c.noFallback);
+    EXPECT_EQ(c.kernelTableSize, 4096);
     EXPECT_TRUE(c.nftablesAppend);
     EXPECT_EQ(c.nftablesFamily, "ip6");
     EXPECT_EQ(c.nftablesBaseChain, "");
@@ -514,6 +517,11 @@ TEST(ConfigLoader, InvalidValuesNameOptionValueAndReason) {
          "immediate, off, heuristic"},
         {{"-t", "64"}, "invalid value '64' for option 'table': must be between -1 and 63"},
         {{"-t", "-2"}, "invalid value '-2' for option 'table': must be between -1 and 63"},
+        {{"--kernel-table-size=0"},
+         "invalid value '0' for option 'kernel-table-size': must be between 1 and 1048576"},
+        {{"--kernel-table-size=1048577"},
+         "invalid value '1048577' for option 'kernel-table-size': must be between 1 and "
+         "1048576"},
         {{"-T", "256"}, "invalid value '256' for option 'tos': must be between 0 and 255"},
         {{"--num-threads=-1"}, "invalid value '-1' for option 'num-threads': must not be negative"},
         {{"--max-sessions=-2"},
