@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/IpAddress.h"
+#include "common/NetworkList.h"
 
 namespace rtprelay::config {
 
@@ -42,8 +43,14 @@ struct Config {
     std::vector<net::Endpoint> listenTcpNg;    // listen-tcp-ng / -N
     std::vector<net::Endpoint> listenCli;      // listen-cli / -c
     std::vector<net::Endpoint> listenHttp;     // listen-http
-    int portMin = 30000;                       // port-min / -m
-    int portMax = 39999;                       // port-max / -M
+    // Source networks allowed to use the control listeners; unset: any source.
+    std::optional<net::NetworkList> controlAllow;  // control-allow: ng, CLI and HTTP
+    std::optional<net::NetworkList> ngAllow;       // ng-allow: ng (UDP, TCP), over control-allow
+    std::optional<net::NetworkList> cliAllow;      // cli-allow: listen-cli, over control-allow
+    std::optional<net::NetworkList> httpAllow;     // http-allow: listen-http, over control-allow
+    std::string httpSecret;  // http-secret: bearer token for POST /ng and /cli/; empty = none
+    int portMin = 30000;     // port-min / -m
+    int portMax = 39999;     // port-max / -M
 
     // Timers (seconds).
     int timeout = 60;          // timeout / -o

@@ -99,6 +99,39 @@ Store endpointsField(std::vector<net::Endpoint> Config::*field) {
     };
 }
 
+Store networksField(std::optional<net::NetworkList> Config::*field) {
+    return [field](Config& config, const std::string& value) -> Rejection {
+        std::string why;
+        auto parsed = net::NetworkList::parse(value, &why);
+        if (!parsed) {
+            return why;
+        }
+        auto& list = config.*field;
+        if (!list) {
+            list = std::move(*parsed);
+        } else if (!list->merge(*parsed)) {
+            return "more than " + std::to_string(net::NetworkList::maxNetworks) + " networks";
+        }
+        return std::nullopt;
+    };
+}
+
+// Sent by clients in `Authorization: Bearer SECRET`: visible ASCII, bounded.
+Rejection storeHttpSecret(Config& config, const std::string& value) {
+    constexpr size_t maxLength = 256;
+    if (value.empty() || value.size() > maxLength) {
+        return "must be 1 to " + std::to_string(maxLength) + " characters";
+    }
+    for (char c : value) {
+        auto u = static_cast<unsigned char>(c);
+        if (u <= 32 || u >= 127) {
+            return std::string("must be printable ASCII without blanks");
+        }
+    }
+    config.httpSecret = value;
+    return std::nullopt;
+}
+
 Rejection storeInterface(Config& config, const std::string& value) {
     auto parsed = InterfaceSpec::parse(value);
     if (!parsed) {
@@ -245,7 +278,18 @@ OptionTable::OptionTable() {
         available("listen-cli", 'c', K::list, endpointsField(&Config::listenCli),
                   "CLI for rtprelay-ctl / rtpengine-ctl over TCP: [HOST:]PORT (default off)"),
         available("listen-http", 0, K::list, endpointsField(&Config::listenHttp),
-                  "HTTP for /metrics (Prometheus), /ping and /cli/: [HOST:]PORT"),
+                  "HTTP for /metrics (Prometheus), /ping, /cli/ and POST /ng: [HOST:]PORT"),
+        available("control-allow", 0, K::list, networksField(&Config::controlAllow),
+                  "Source networks allowed on the ng, CLI and HTTP listeners: CIDR list, e.g. "
+                  "127.0.0.1/8, 10.0.0.0/8, ::1/128 (default: any)"),
+        available("ng-allow", 0, K::list, networksField(&Config::ngAllow),
+                  "Same for listen-ng and listen-tcp-ng only (instead of control-allow)"),
+        available("cli-allow", 0, K::list, networksField(&Config::cliAllow),
+                  "Same for listen-cli only (instead of control-allow)"),
+        available("http-allow", 0, K::list, networksField(&Config::httpAllow),
+                  "Same for listen-http only (instead of control-allow)"),
+        available("http-secret", 0, K::string, storeHttpSecret,
+                  "Token required as 'Authorization: Bearer TOKEN' by HTTP POST /ng and /cli/"),
         later("listen-https", 0, K::list),
         later("listen-udp", 'u', K::list),
         later("listen-tcp", 'l', K::list),

@@ -46,8 +46,12 @@ struct ControlServer::Connection {
     std::string buffer;
 };
 
-ControlServer::ControlServer(NgProcessor& processor, ControlStatistics& stats, unsigned threads)
-    : processor_(processor), stats_(stats), threadCount_(threads == 0 ? 1 : threads) {
+ControlServer::ControlServer(NgProcessor& processor, ControlStatistics& stats,
+                             AccessControl& access, unsigned threads)
+    : processor_(processor),
+      stats_(stats),
+      access_(access),
+      threadCount_(threads == 0 ? 1 : threads) {
     epollFd_ = epoll_create1(EPOLL_CLOEXEC);
     wakeFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (epollFd_ < 0 || wakeFd_ < 0) {
@@ -263,7 +267,7 @@ void ControlServer::serveUdp(Source& source) {
     }
     auto peer =
         net::Endpoint::fromSockaddr(reinterpret_cast<sockaddr*>(&peerAddr), msg.msg_namelen);
-    if (!peer) {
+    if (!peer || !access_.admit(ControlListener::ngUdp, *peer)) {
         return;
     }
     if (static_cast<size_t>(n) > maxMessageLength || (msg.msg_flags & MSG_TRUNC)) {
@@ -339,6 +343,10 @@ void ControlServer::acceptTcp(Source& source) {
         return;
     }
     auto peer = net::Endpoint::fromSockaddr(reinterpret_cast<sockaddr*>(&peerAddr), len);
+    if (peer && !access_.admit(ControlListener::ngTcp, *peer)) {
+        ::close(fd);
+        return;
+    }
     std::lock_guard lock(connectionsMutex_);
     if (!peer || connections_.size() >= maxTcpConnections) {
         log::warning(Subsystem::control, "Refusing ng TCP connection: {} connections open",

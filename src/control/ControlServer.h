@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "common/IpAddress.h"
+#include "control/AccessControl.h"
 #include "control/ControlStatistics.h"
 #include "control/NgProcessor.h"
 
@@ -19,7 +20,10 @@ namespace rtprelay::control {
 // connection is served by one thread at a time (EPOLLONESHOT).
 class ControlServer {
 public:
-    ControlServer(NgProcessor& processor, ControlStatistics& stats, unsigned threads);
+    // `access` decides which sources are served (a refused datagram gets no reply, a refused
+    // TCP connection is closed at accept).
+    ControlServer(NgProcessor& processor, ControlStatistics& stats, AccessControl& access,
+                  unsigned threads);
     ~ControlServer();
     ControlServer(const ControlServer&) = delete;
     ControlServer& operator=(const ControlServer&) = delete;
@@ -51,6 +55,7 @@ private:
 
     NgProcessor& processor_;
     ControlStatistics& stats_;
+    AccessControl& access_;
     unsigned threadCount_;
     int epollFd_ = -1;
     int wakeFd_ = -1;

@@ -50,6 +50,22 @@ uint64_t ControlStatistics::drops(Drop why) const {
     return drops_[static_cast<size_t>(why)].load(std::memory_order_relaxed);
 }
 
+void ControlStatistics::recordDenied(ControlListener listener) {
+    denied_[static_cast<size_t>(listener)].fetch_add(1, std::memory_order_relaxed);
+}
+
+uint64_t ControlStatistics::denied(ControlListener listener) const {
+    return denied_[static_cast<size_t>(listener)].load(std::memory_order_relaxed);
+}
+
+void ControlStatistics::recordUnauthorized() {
+    unauthorized_.fetch_add(1, std::memory_order_relaxed);
+}
+
+uint64_t ControlStatistics::unauthorized() const {
+    return unauthorized_.load(std::memory_order_relaxed);
+}
+
 uint64_t ControlStatistics::totalRequests() const {
     std::lock_guard lock(mutex_);
     return totalRequests_;
@@ -85,6 +101,11 @@ bencode::Value ControlStatistics::snapshot() const {
     out.set("droppedoversized", static_cast<int64_t>(drops(Drop::oversized)));
     out.set("droppedtcpframing", static_cast<int64_t>(drops(Drop::tcpFraming)));
     out.set("droppedtcpoverflow", static_cast<int64_t>(drops(Drop::tcpOverflow)));
+    out.set("deniedngudp", static_cast<int64_t>(denied(ControlListener::ngUdp)));
+    out.set("deniedngtcp", static_cast<int64_t>(denied(ControlListener::ngTcp)));
+    out.set("deniedcli", static_cast<int64_t>(denied(ControlListener::cli)));
+    out.set("deniedhttp", static_cast<int64_t>(denied(ControlListener::http)));
+    out.set("unauthorizedhttp", static_cast<int64_t>(unauthorized()));
     return out;
 }
 

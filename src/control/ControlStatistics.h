@@ -8,6 +8,7 @@
 #include <string>
 
 #include "control/Bencode.h"
+#include "control/ControlListener.h"
 
 namespace rtprelay::control {
 
@@ -22,11 +23,19 @@ public:
                        std::chrono::nanoseconds duration, bool error);
     void recordDrop(Drop why);
     uint64_t drops(Drop why) const;
+    // A request or connection refused because of its source address (AccessControl).
+    void recordDenied(ControlListener listener);
+    uint64_t denied(ControlListener listener) const;
+    // An HTTP request to a protected path without the right `http-secret`.
+    void recordUnauthorized();
+    uint64_t unauthorized() const;
     uint64_t totalRequests() const;
     uint64_t totalErrors() const;
 
     // {"proxies": [{"proxy": ..., "pingcount": ..., "pingduration": ..., ...}],
-    //  "totalpingcount": ..., ..., "errorcount": ..., "droppedcount": ...}
+    //  "totalpingcount": ..., ..., "errorcount": ..., "droppedcount": ...,
+    //  "deniedngudp": ..., "deniedngtcp": ..., "deniedcli": ..., "deniedhttp": ...,
+    //  "unauthorizedhttp": ...}
     bencode::Value snapshot() const;
 
 private:
@@ -45,6 +54,8 @@ private:
     uint64_t totalRequests_ = 0;
     uint64_t totalErrors_ = 0;
     std::atomic<uint64_t> drops_[4] = {};
+    std::atomic<uint64_t> denied_[controlListenerCount] = {};
+    std::atomic<uint64_t> unauthorized_{0};
 };
 
 }  // namespace rtprelay::control

@@ -32,6 +32,9 @@ std::string text(const std::vector<config::InterfaceAddress>& list) {
     }
     return out;
 }
+std::string text(const std::optional<net::NetworkList>& list) {
+    return list ? list->toString() : "";
+}
 std::string text(const std::optional<net::Endpoint>& e) {
     return e ? e->toString() : "";
 }
@@ -67,6 +70,15 @@ std::vector<ConfigChange> compareConfigs(const config::Config& a, const config::
     check("offer-timeout", a.offerTimeout, b.offerTimeout, true);
     check("delete-delay", a.deleteDelay, b.deleteDelay, true);
     check("max-sessions", a.maxSessions, b.maxSessions, true);
+    check("control-allow", a.controlAllow, b.controlAllow, true);
+    check("ng-allow", a.ngAllow, b.ngAllow, true);
+    check("cli-allow", a.cliAllow, b.cliAllow, true);
+    check("http-allow", a.httpAllow, b.httpAllow, true);
+    if (a.httpSecret != b.httpSecret) {
+        // Never logged in clear.
+        auto shown = [](const std::string& s) { return s.empty() ? "" : "(secret)"; };
+        out.push_back({"http-secret", shown(a.httpSecret), shown(b.httpSecret), true});
+    }
 
     check("interface", a.interfaces, b.interfaces, false);
     check("listen-ng", a.listenNg, b.listenNg, false);

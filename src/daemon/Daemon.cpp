@@ -166,11 +166,53 @@ void Daemon::registerCommands() {
         reply.emplace_back("response", cli_->execute(*body).text);
     });
     commands_.addPlaceholdersForMissing();
+    // Shared by ng over UDP, TCP and HTTP (one retransmission cache, as in rtpengine).
+    processor_ = std::make_unique<control::NgProcessor>(commands_, cookieCache_, controlStats_);
+}
+
+void Daemon::applyAccessRules() {
+    using control::ControlListener;
+    auto rule = [this](ControlListener listener, const std::optional<net::NetworkList>& own,
+                       const char* ownOption) {
+        if (own) {
+            access_.setRule(listener, own, ownOption);
+        } else {
+            access_.setRule(listener, config_.controlAllow, "control-allow");
+        }
+    };
+    rule(ControlListener::ngUdp, config_.ngAllow, "ng-allow");
+    rule(ControlListener::ngTcp, config_.ngAllow, "ng-allow");
+    rule(ControlListener::cli, config_.cliAllow, "cli-allow");
+    rule(ControlListener::http, config_.httpAllow, "http-allow");
+    const std::pair<ControlListener, const std::vector<net::Endpoint>*> listeners[] = {
+        {ControlListener::ngUdp, &config_.listenNg},
+        {ControlListener::ngTcp, &config_.listenTcpNg},
+        {ControlListener::cli, &config_.listenCli},
+        {ControlListener::http, &config_.listenHttp}};
+    for (const auto& [listener, addresses] : listeners) {
+        if (!addresses->empty() && access_.restricted(listener)) {
+            log::info(Subsystem::control, "{} serves {}", control::listenerOption(listener),
+                      access_.describe(listener));
+        }
+    }
+}
+
+void Daemon::warnAboutOpenListeners() const {
+    using control::ControlListener;
+    if (server_) {
+        access_.warnAboutOpenListeners(ControlListener::ngUdp, server_->udpAddresses());
+        access_.warnAboutOpenListeners(ControlListener::ngTcp, server_->tcpAddresses());
+    }
+    if (cliServer_) {
+        access_.warnAboutOpenListeners(ControlListener::cli, cliServer_->addresses());
+    }
+    if (httpServer_) {
+        access_.warnAboutOpenListeners(ControlListener::http, httpServer_->addresses());
+    }
 }
 
 void Daemon::bindListeners() {
-    processor_ = std::make_unique<control::NgProcessor>(commands_, cookieCache_, controlStats_);
-    server_ = std::make_unique<control::ControlServer>(*processor_, controlStats_,
+    server_ = std::make_unique<control::ControlServer>(*processor_, controlStats_, access_,
                                                        controlThreads(config_));
     for (const auto& e : config_.listenNg) {
         server_->bindUdp(e);
@@ -191,7 +233,7 @@ void Daemon::bindOperatorListeners() {
     statistics_ = std::make_unique<ops::StatisticsCollector>(context);
     cli_ = std::make_unique<ops::CliCommands>(context, *statistics_);
     if (!config_.listenCli.empty()) {
-        cliServer_ = std::make_unique<ops::CliServer>(*cli_);
+        cliServer_ = std::make_unique<ops::CliServer>(*cli_, access_);
         for (const auto& e : config_.listenCli) {
             cliServer_->bind(e);
         }
@@ -200,13 +242,16 @@ void Daemon::bindOperatorListeners() {
         }
     }
     if (!config_.listenHttp.empty()) {
-        httpServer_ = std::make_unique<ops::HttpServer>(*cli_, *statistics_);
+        httpServer_ = std::make_unique<ops::HttpServer>(*cli_, *statistics_, *processor_,
+                                                        controlStats_, access_);
+        httpServer_->setSecret(config_.httpSecret);
         for (const auto& e : config_.listenHttp) {
             httpServer_->bind(e);
         }
         for (const auto& e : httpServer_->addresses()) {
-            log::info(Subsystem::http, "Listening for HTTP (/metrics, /ping, /cli/) on TCP {}",
-                      e.toString());
+            log::info(Subsystem::http,
+                      "Listening for HTTP (/metrics, /ping, /cli/, POST /ng) on TCP {}{}",
+                      e.toString(), config_.httpSecret.empty() ? "" : " (http-secret set)");
         }
     }
 }
@@ -265,6 +310,21 @@ void Daemon::reload() {
     config_.maxSessions = next.maxSessions;
     log::setLevel(config_.logLevel);
     runtime_.apply(config_);
+    bool accessChanged =
+        !(config_.controlAllow == next.controlAllow) || !(config_.ngAllow == next.ngAllow) ||
+        !(config_.cliAllow == next.cliAllow) || !(config_.httpAllow == next.httpAllow);
+    config_.controlAllow = next.controlAllow;
+    config_.ngAllow = next.ngAllow;
+    config_.cliAllow = next.cliAllow;
+    config_.httpAllow = next.httpAllow;
+    config_.httpSecret = next.httpSecret;
+    if (httpServer_) {
+        httpServer_->setSecret(config_.httpSecret);
+    }
+    if (accessChanged) {
+        applyAccessRules();
+        warnAboutOpenListeners();
+    }
 }
 
 int Daemon::run() {
@@ -296,12 +356,14 @@ int Daemon::run() {
 
     raiseFileLimit();
     registerCommands();
+    applyAccessRules();
     if (!startKernelPath()) {
         return 1;
     }
     try {
         bindOperatorListeners();
         bindListeners();
+        warnAboutOpenListeners();
         relay_->start();
         if (relay_->backend() == media::RelayBackend::ioUring) {
             log::info(Subsystem::media,

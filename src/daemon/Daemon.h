@@ -8,6 +8,7 @@
 #include "call/SignallingEngine.h"
 #include "config/Config.h"
 #include "config/RuntimeSettings.h"
+#include "control/AccessControl.h"
 #include "control/CommandRegistry.h"
 #include "control/ControlServer.h"
 #include "control/ControlStatistics.h"
@@ -42,6 +43,10 @@ private:
     // (--no-fallback and something is missing).
     bool startKernelPath();
     void registerCommands();
+    // Source rules of the control listeners from control-allow / ng-allow / cli-allow /
+    // http-allow in `config_` (at start and on SIGHUP).
+    void applyAccessRules();
+    void warnAboutOpenListeners() const;
     void bindListeners();
     // CLI (`listen-cli`) and HTTP (`listen-http`) servers, and the statistics they share
     // with ng; throws std::runtime_error when a listener cannot be bound.
@@ -60,6 +65,7 @@ private:
     Daemonizer daemonizer_;
     PidFile pidFile_;
     control::ControlStatistics controlStats_;
+    control::AccessControl access_{controlStats_};
     control::CookieCache cookieCache_;
     control::CommandRegistry commands_;
     std::unique_ptr<control::NgProcessor> processor_;

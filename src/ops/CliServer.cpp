@@ -18,11 +18,14 @@ OneShotServer::Limits cliLimits() {
 
 }  // namespace
 
-CliServer::CliServer(CliCommands& commands)
+CliServer::CliServer(CliCommands& commands, control::AccessControl& access)
     : commands_(commands),
       server_("listen-cli", Subsystem::cli, cliLimits(),
               [this](std::string_view received, bool eof, bool overflow,
                      const net::Endpoint& peer) { return handle(received, eof, overflow, peer); }) {
+    server_.setAdmission([&access](const net::Endpoint& peer) {
+        return access.admit(control::ControlListener::cli, peer);
+    });
 }
 
 std::optional<std::string> CliServer::handle(std::string_view received, bool eof, bool overflow,

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/IpAddress.h"
+#include "control/AccessControl.h"
 #include "ops/CliCommands.h"
 #include "ops/OneShotServer.h"
 
@@ -18,7 +19,8 @@ class CliServer {
 public:
     static constexpr size_t maxLine = 1024;
 
-    explicit CliServer(CliCommands& commands);
+    // Connections from sources `access` refuses for the CLI are closed at accept.
+    CliServer(CliCommands& commands, control::AccessControl& access);
 
     // Throws std::runtime_error("cannot bind listen-cli ADDR: reason").
     void bind(const net::Endpoint& endpoint) { server_.bind(endpoint); }

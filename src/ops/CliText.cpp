@@ -9,6 +9,7 @@
 
 #include "call/CallRegistry.h"
 #include "call/LegTraffic.h"
+#include "control/ControlListener.h"
 
 namespace rtprelay::ops {
 
@@ -174,6 +175,13 @@ std::string totalsText(const StatisticsSnapshot& s) {
     out += "\n";
     out += line("Total ng requests", s.totalRequests);
     out += line("Total ng errors", s.totalErrors);
+    using control::ControlListener;
+    auto denied = [&](ControlListener l) { return s.controlDenied[static_cast<size_t>(l)]; };
+    out += line("Refused by source address (ng UDP datagrams)", denied(ControlListener::ngUdp));
+    out += line("Refused by source address (ng TCP connections)", denied(ControlListener::ngTcp));
+    out += line("Refused by source address (CLI connections)", denied(ControlListener::cli));
+    out += line("Refused by source address (HTTP connections)", denied(ControlListener::http));
+    out += line("HTTP requests refused for http-secret", s.httpUnauthorized);
 
     out += "\nKernel forwarding:\n\n";
     if (s.table < 0) {

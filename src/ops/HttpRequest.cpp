@@ -63,6 +63,8 @@ HttpRequest::Status HttpRequest::parse(std::string_view received, HttpRequest& o
     if (end == std::string_view::npos) {
         return Status::incomplete;
     }
+    out.headers.clear();
+    out.headLength = end + 1;
     std::string_view head = received.substr(0, end);
     bool first = true;
     while (!head.empty()) {
@@ -99,11 +101,47 @@ HttpRequest::Status HttpRequest::parse(std::string_view received, HttpRequest& o
             continue;
         }
         size_t colon = line.find(':');
-        if (colon == std::string_view::npos || !isToken(line.substr(0, colon))) {
+        if (colon == std::string_view::npos || !isToken(line.substr(0, colon)) ||
+            out.headers.size() >= maxHeaders) {
             return Status::malformed;
         }
+        std::string_view value = line.substr(colon + 1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
+            value.remove_prefix(1);
+        }
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) {
+            value.remove_suffix(1);
+        }
+        out.headers.emplace_back(line.substr(0, colon), value);
     }
     return first ? Status::malformed : Status::ok;
+}
+
+std::optional<std::string_view> HttpRequest::header(std::string_view name, bool* repeated) const {
+    std::optional<std::string_view> found;
+    if (repeated != nullptr) {
+        *repeated = false;
+    }
+    for (const auto& [key, value] : headers) {
+        if (key.size() != name.size()) {
+            continue;
+        }
+        bool same = true;
+        for (size_t i = 0; i < key.size() && same; ++i) {
+            same = std::tolower(static_cast<unsigned char>(key[i])) ==
+                   std::tolower(static_cast<unsigned char>(name[i]));
+        }
+        if (!same) {
+            continue;
+        }
+        if (found && repeated != nullptr) {
+            *repeated = true;
+        }
+        if (!found) {
+            found = value;
+        }
+    }
+    return found;
 }
 
 std::optional<std::string> decodeUrlComponent(std::string_view text) {

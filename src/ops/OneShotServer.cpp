@@ -187,6 +187,10 @@ void OneShotServer::accept(Slot& listener) {
             return;  // EAGAIN, or the client gave up already
         }
         auto peer = net::Endpoint::fromSockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+        if (peer && admit_ && !admit_(*peer)) {
+            ::close(fd);
+            continue;
+        }
         if (!peer || connections_.size() >= limits_.maxConnections) {
             if (auto now = Clock::now(); now - lastRefusal_ >= std::chrono::seconds(1)) {
                 lastRefusal_ = now;

@@ -33,12 +33,18 @@ public:
     using Handler = std::function<std::optional<std::string>(
         std::string_view received, bool eof, bool overflow, const net::Endpoint& peer)>;
 
+    // Decides, right after accept, whether a client is served; a refused connection is
+    // closed at once.
+    using Admit = std::function<bool(const net::Endpoint& peer)>;
+
     // `option` names the listener in errors and logs ("listen-cli").
     OneShotServer(std::string option, log::Subsystem subsystem, Limits limits, Handler handler);
     ~OneShotServer();
     OneShotServer(const OneShotServer&) = delete;
     OneShotServer& operator=(const OneShotServer&) = delete;
 
+    // Before start(); without it every client is served.
+    void setAdmission(Admit admit) { admit_ = std::move(admit); }
     // Before start(); throws std::runtime_error("cannot bind listen-cli ADDR: reason").
     void bind(const net::Endpoint& endpoint);
     void start();
@@ -64,6 +70,7 @@ private:
     log::Subsystem subsystem_;
     Limits limits_;
     Handler handler_;
+    Admit admit_;
     int epollFd_ = -1;
     int wakeFd_ = -1;
     std::atomic<bool> stopping_{false};

@@ -1,6 +1,7 @@
 #include "ops/PrometheusMetrics.h"
 
 #include "call/CallRegistry.h"
+#include "control/ControlListener.h"
 #include "ops/PrometheusWriter.h"
 
 namespace rtprelay::ops {
@@ -89,6 +90,15 @@ void control(PrometheusWriter& w, const StatisticsSnapshot& s) {
               "ng input dropped before a command could be read", {{"reason", reasons[i]}},
               s.ngDrops[i]);
     }
+    for (size_t i = 0; i < s.controlDenied.size(); ++i) {
+        auto listener = static_cast<control::ControlListener>(i);
+        w.add("rtprelay_control_denied_total", counter,
+              "Control requests (ng UDP) and connections (TCP) refused by source address",
+              {{"listener", std::string(control::listenerLabel(listener))}}, s.controlDenied[i]);
+    }
+    w.add("rtprelay_http_unauthorized_total", counter,
+          "HTTP requests to POST /ng or /cli/ refused for a missing or wrong http-secret", {},
+          s.httpUnauthorized);
 }
 
 void kernelPath(PrometheusWriter& w, const StatisticsSnapshot& s) {

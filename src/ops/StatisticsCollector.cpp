@@ -117,6 +117,10 @@ StatisticsSnapshot StatisticsCollector::collect() {
     s.ngDrops = {context_.control.drops(Drop::noCookie), context_.control.drops(Drop::oversized),
                  context_.control.drops(Drop::tcpFraming),
                  context_.control.drops(Drop::tcpOverflow)};
+    for (size_t i = 0; i < s.controlDenied.size(); ++i) {
+        s.controlDenied[i] = context_.control.denied(static_cast<control::ControlListener>(i));
+    }
+    s.httpUnauthorized = context_.control.unauthorized();
     s.table = table_;
     if (const auto* k = context_.kernel) {
         s.ebpfAttached = k->forwarding();

@@ -55,6 +55,10 @@ struct StatisticsSnapshot {
     // ng input dropped before a command could be read: no cookie, oversized, TCP framing,
     // TCP overflow.
     std::array<uint64_t, 4> ngDrops{};
+    // Requests and connections refused by source address, by listener (ng UDP, ng TCP, CLI,
+    // HTTP), and HTTP requests refused for a missing or wrong `http-secret`.
+    std::array<uint64_t, 4> controlDenied{};
+    uint64_t httpUnauthorized = 0;
 
     // Kernel path (`table` >= 0).
     int table = -1;

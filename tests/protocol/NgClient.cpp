@@ -11,8 +11,21 @@ namespace rtprelay::test {
 
 using control::bencode::Value;
 
-NgUdpClient::NgUdpClient(const net::Endpoint& server) {
-    fd_ = ::socket(server.address().isV4() ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+int socketFrom(const net::Endpoint& server, int type, std::optional<net::IpAddress> source) {
+    int fd = ::socket(server.address().isV4() ? AF_INET : AF_INET6, type | SOCK_CLOEXEC, 0);
+    if (fd >= 0 && source) {
+        sockaddr_storage ss;
+        socklen_t len = net::Endpoint(*source, 0).toSockaddr(ss);
+        if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+            ::close(fd);
+            return -1;
+        }
+    }
+    return fd;
+}
+
+NgUdpClient::NgUdpClient(const net::Endpoint& server, std::optional<net::IpAddress> source) {
+    fd_ = socketFrom(server, SOCK_DGRAM, source);
     sockaddr_storage ss;
     socklen_t len = server.toSockaddr(ss);
     ::connect(fd_, reinterpret_cast<sockaddr*>(&ss), len);
@@ -96,11 +109,11 @@ bool waitForPong(const net::Endpoint& server, std::chrono::milliseconds timeout)
     return false;
 }
 
-NgTcpClient::NgTcpClient(const net::Endpoint& server) {
-    fd_ = ::socket(server.address().isV4() ? AF_INET : AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+NgTcpClient::NgTcpClient(const net::Endpoint& server, std::optional<net::IpAddress> source) {
+    fd_ = socketFrom(server, SOCK_STREAM, source);
     sockaddr_storage ss;
     socklen_t len = server.toSockaddr(ss);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+    if (fd_ >= 0 && ::connect(fd_, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
         ::close(fd_);
         fd_ = -1;
     }

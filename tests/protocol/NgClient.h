@@ -12,7 +12,9 @@ namespace rtprelay::test {
 // A Kamailio-like ng client over UDP: one socket, raw datagrams or bencoded requests.
 class NgUdpClient {
 public:
-    explicit NgUdpClient(const net::Endpoint& server);
+    // `source`: the local address to send from (e.g. 127.0.0.2 to be "another host").
+    explicit NgUdpClient(const net::Endpoint& server,
+                         std::optional<net::IpAddress> source = std::nullopt);
     ~NgUdpClient();
     NgUdpClient(const NgUdpClient&) = delete;
     NgUdpClient& operator=(const NgUdpClient&) = delete;
@@ -33,7 +35,8 @@ private:
 // ng over TCP: a stream of "COOKIE SP BENCODE" messages.
 class NgTcpClient {
 public:
-    explicit NgTcpClient(const net::Endpoint& server);
+    explicit NgTcpClient(const net::Endpoint& server,
+                         std::optional<net::IpAddress> source = std::nullopt);
     ~NgTcpClient();
     NgTcpClient(const NgTcpClient&) = delete;
     NgTcpClient& operator=(const NgTcpClient&) = delete;
@@ -49,6 +52,9 @@ private:
     int fd_ = -1;
     std::string buffer_;
 };
+
+// A socket of `type` for `server`'s family, bound to `source` (any port) when given.
+int socketFrom(const net::Endpoint& server, int type, std::optional<net::IpAddress> source);
 
 // Splits "COOKIE SP BODY" and decodes BODY.
 std::optional<control::bencode::Value> decodeReplyBody(std::string_view datagram,

@@ -613,3 +613,80 @@ TEST(ConfigLoader, VersionAndHelpExitBeforeReadingTheFile) {
     // A command-line error still wins: the user mistyped something.
     EXPECT_EQ(run({"x", "--version", "--bogus"}).error, "unrecognized option '--bogus'");
 }
+
+TEST(ConfigLoader, AllowListsReadFromFileAndCommandLine) {
+    TempDir dir;
+    std::string path = dir.write("r.conf",
+                                 "[rtpengine]\n"
+                                 "interface = 127.0.0.1\n"
+                                 "listen-ng = 2223\n"
+                                 "control-allow = 127.0.0.1/8, 10.0.0.0/8; ::1/128\n"
+                                 "control-allow = ::ffff:192.0.2.0/120\n"
+                                 "http-allow = 192.0.2.10\n"
+                                 "http-secret = Zm9v-bar_1\n");
+    Config c = loaded({"x", "--config-file=" + path});
+    ASSERT_TRUE(c.controlAllow);
+    EXPECT_EQ(c.controlAllow->toString(), "127.0.0.0/8, 10.0.0.0/8, ::1/128, 192.0.2.0/24");
+    ASSERT_TRUE(c.httpAllow);
+    EXPECT_EQ(c.httpAllow->toString(), "192.0.2.10/32");
+    EXPECT_FALSE(c.ngAllow);
+    EXPECT_FALSE(c.cliAllow);
+    EXPECT_EQ(c.httpSecret, "Zm9v-bar_1");
+
+    // The command line replaces the file's list, as for every list option.
+    Config o = loaded({"x", "--config-file=" + path, "--control-allow=172.16.0.0/12",
+                       "--control-allow", "fd00::/8", "--ng-allow=127.0.0.1", "--cli-allow=::1"});
+    ASSERT_TRUE(o.controlAllow);
+    EXPECT_EQ(o.controlAllow->toString(), "172.16.0.0/12, fd00::/8");
+    ASSERT_TRUE(o.ngAllow);
+    EXPECT_EQ(o.ngAllow->toString(), "127.0.0.1/32");
+    ASSERT_TRUE(o.cliAllow);
+    EXPECT_EQ(o.cliAllow->toString(), "::1/128");
+
+    Config none = loaded(minimal({}));
+    EXPECT_FALSE(none.controlAllow);
+    EXPECT_EQ(none.httpSecret, "");
+}
+
+TEST(ConfigLoader, InvalidAllowListsAndSecretsStopTheStartWithOneLine) {
+    const std::vector<std::pair<Args, std::string>> cases = {
+        {{"--control-allow=10.0.0.0/33"},
+         "invalid value '10.0.0.0/33' for option 'control-allow': '10.0.0.0/33': prefix length "
+         "33 is out of range 0..32"},
+        {{"--control-allow=127.0.0.1/8, localhost"},
+         "invalid value '127.0.0.1/8, localhost' for option 'control-allow': 'localhost': "
+         "'localhost' is not an IPv4 or IPv6 address"},
+        {{"--ng-allow=::1/200"},
+         "invalid value '::1/200' for option 'ng-allow': '::1/200': prefix length 200 is out "
+         "of range 0..128"},
+        {{"--cli-allow=10.0.0.0/x"},
+         "invalid value '10.0.0.0/x' for option 'cli-allow': '10.0.0.0/x': prefix length 'x' "
+         "is not a decimal number"},
+        {{"--http-allow=,"},
+         "invalid value ',' for option 'http-allow': no network given (e.g. 127.0.0.1/32, "
+         "10.0.0.0/8, ::1/128)"},
+        {{"--control-allow=::ffff:10.0.0.0/64"},
+         "invalid value '::ffff:10.0.0.0/64' for option 'control-allow': '::ffff:10.0.0.0/64': "
+         "an IPv4-mapped range needs a prefix length of 96 or more"},
+        {{"--http-secret="},
+         "invalid value '' for option 'http-secret': must be 1 to 256 "
+         "characters"},
+        {{"--http-secret=two words"},
+         "invalid value 'two words' for option 'http-secret': must be printable ASCII without "
+         "blanks"},
+        {{"--http-secret=" + std::string(257, 'x')},
+         "invalid value '" + std::string(257, 'x') +
+             "' for option 'http-secret': must be 1 to 256 characters"},
+    };
+    for (const auto& [extra, expected] : cases) {
+        EXPECT_EQ(errorOf(minimal(extra)), expected) << extra.front();
+    }
+    // Repeated values add up to at most 256 networks.
+    Args many;
+    for (int i = 0; i < 257; ++i) {
+        many.push_back("--control-allow=10.0." + std::to_string(i / 256) + "." +
+                       std::to_string(i % 256));
+    }
+    EXPECT_EQ(errorOf(minimal(many)),
+              "invalid value '10.0.1.0' for option 'control-allow': more than 256 networks");
+}
