@@ -11,6 +11,7 @@
 #include "common/IpAddress.h"
 #include "control/ControlStatistics.h"
 #include "control/NgProcessor.h"
+#include "control/SpareDescriptor.h"
 
 namespace rtprelay::control {
 
@@ -59,6 +60,7 @@ private:
     std::mutex connectionsMutex_;
     std::unordered_map<int, std::unique_ptr<Connection>> connections_;
     std::vector<std::thread> threads_;
+    SpareDescriptor spare_{log::Subsystem::control, "listen-tcp-ng"};
 };
 
 }  // namespace rtprelay::control

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,9 +54,16 @@ std::string DaemonProcess::binary() {
     return RTPRELAYD_PATH;
 }
 
-static pid_t spawn(const std::vector<std::string>& args, const std::string& logPath) {
+static pid_t spawn(const std::vector<std::string>& args, const std::string& logPath,
+                   std::optional<unsigned> fileLimit) {
     pid_t pid = ::fork();
     if (pid == 0) {
+        if (fileLimit) {
+            rlimit limit{*fileLimit, *fileLimit};
+            if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+                ::_exit(126);
+            }
+        }
         int fd = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
             ::dup2(fd, STDERR_FILENO);
@@ -77,7 +85,8 @@ static pid_t spawn(const std::vector<std::string>& args, const std::string& logP
     return pid;
 }
 
-DaemonProcess::DaemonProcess(std::vector<std::string> args, std::string logPath)
+DaemonProcess::DaemonProcess(std::vector<std::string> args, std::string logPath,
+                             std::optional<unsigned> fileLimit)
     : logPath_(std::move(logPath)) {
     if (logPath_.empty()) {
         char tmpl[] = "/tmp/rtprelayd-log-XXXXXX";
@@ -86,7 +95,7 @@ DaemonProcess::DaemonProcess(std::vector<std::string> args, std::string logPath)
         logPath_ = tmpl;
         ownLog_ = true;
     }
-    pid_ = spawn(args, logPath_);
+    pid_ = spawn(args, logPath_, fileLimit);
 }
 
 DaemonProcess::~DaemonProcess() {

@@ -28,7 +28,10 @@ private:
 // rtprelayd run as a child of the test, with stderr captured to a file.
 class DaemonProcess {
 public:
-    explicit DaemonProcess(std::vector<std::string> args, std::string logPath = {});
+    // `fileLimit`: soft and hard RLIMIT_NOFILE of the daemon from its start (it cannot raise
+    // them), as a systemd LimitNOFILE= would set.
+    explicit DaemonProcess(std::vector<std::string> args, std::string logPath = {},
+                           std::optional<unsigned> fileLimit = std::nullopt);
     ~DaemonProcess();
     DaemonProcess(const DaemonProcess&) = delete;
     DaemonProcess& operator=(const DaemonProcess&) = delete;
