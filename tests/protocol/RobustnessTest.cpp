@@ -104,6 +104,24 @@ bool closedRightAfterConnect(uint16_t port, std::chrono::milliseconds timeout) {
     return closed;
 }
 
+// Local ports of the UDP sockets bound to `hexAddress` (as /proc/net/udp writes it: 127.0.0.11
+// is 0B00007F), in this network namespace, whichever process holds them.
+std::set<uint16_t> udpPortsBoundOn(const std::string& hexAddress) {
+    std::set<uint16_t> ports;
+    std::ifstream in("/proc/net/udp");
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+        std::istringstream fields(line);
+        std::string slot, local;
+        fields >> slot >> local;
+        if (local.rfind(hexAddress + ":", 0) == 0) {
+            ports.insert(static_cast<uint16_t>(std::stoul(local.substr(9), nullptr, 16)));
+        }
+    }
+    return ports;
+}
+
 class Robustness : public SignallingFixture {
 protected:
     Value statistics() { return request(command("statistics")); }
@@ -557,8 +575,9 @@ TEST_F(Robustness, FloodsCostALiveCallNoPacketAndPingKeepsAnswering) {
 
 TEST_F(Robustness, SigtermWithAThousandCallsExitsCleanlyAndTheNextDaemonUsesTheSamePorts) {
     const int calls = static_cast<int>(envNumber("RTPRELAY_RESTART_CALLS", 1000));
-    // The ports the calls need and 10 % more: parallel tests may hold a few of the range.
-    startDaemon({"--delete-delay=0"}, calls * 4 * 11 / 10);
+    // The ports the calls need and 10 % more: other processes may hold a few of the range.
+    // An address of its own: only this daemon binds sockets on it.
+    startDaemon({"--delete-delay=0", "-i", "127.0.0.11"}, calls * 4 * 11 / 10);
     std::vector<MediaPeer> peers(8);
     std::set<uint16_t> used;
     std::vector<std::pair<net::Endpoint, size_t>> mediaTargets;
@@ -604,17 +623,19 @@ TEST_F(Robustness, SigtermWithAThousandCallsExitsCleanlyAndTheNextDaemonUsesTheS
     std::cout << "restart: " << calls << " calls, exit after SIGTERM in " << exitMs << " ms"
               << std::endl;
 
-    // Every port the calls held can be bound again at once.
+    // No socket is left on the daemon's address, and the ports the calls held can be bound
+    // again at once (but for the odd one another process holds on the wildcard address).
+    EXPECT_EQ(udpPortsBoundOn("0B00007F"), std::set<uint16_t>());
     size_t bindable = 0;
+    auto address = *net::IpAddress::parse("127.0.0.11");
     for (uint16_t p : used) {
         int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
         sockaddr_storage ss;
-        socklen_t len =
-            net::Endpoint(net::IpAddress::loopback(net::Family::ipv4), p).toSockaddr(ss);
+        socklen_t len = net::Endpoint(address, p).toSockaddr(ss);
         bindable += ::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) == 0;
         ::close(fd);
     }
-    EXPECT_EQ(bindable, used.size());
+    EXPECT_GE(bindable, used.size() * 99 / 100);
 
     // The same configuration again: the new daemon fills the same ports with new calls.
     restartDaemon();
