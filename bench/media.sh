@@ -41,7 +41,9 @@
 #   NG_LOAD [build/bench/ng_load]  RTP_LOAD [build/bench/rtp_load]  KEEP_LOGS [0]
 set -euo pipefail
 
-root="$(cd "$(dirname "$0")/.." && pwd)"
+bench_name=media.sh
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 CALLS="${CALLS:-500}"
 RATE="${RATE:-50}"
 DURATION="${DURATION:-20}"
@@ -53,35 +55,11 @@ PORT_MIN="${PORT_MIN:-20000}"
 PORT_MAX="${PORT_MAX:-65000}"
 NG_PORT="${NG_PORT:-19232}"
 LOCAL_BASE="${LOCAL_BASE:-6000}"
-WAIT_BUSY="${WAIT_BUSY:-600}"
-QUIET_PCT="${QUIET_PCT:-15}"
 PERF="${PERF:-0}"
 SINK_POLL_US="${SINK_POLL_US:-0}"
-RTPRELAYD="${RTPRELAYD:-$root/build/rtprelayd}"
-NG_LOAD="${NG_LOAD:-$root/build/bench/ng_load}"
-RTP_LOAD="${RTP_LOAD:-$root/build/bench/rtp_load}"
-KEEP_LOGS="${KEEP_LOGS:-0}"
 daemons=(rtprelay rtpengine)
 
-die() {
-    echo "media.sh: $*" >&2
-    exit 1
-}
-
-if [ -z "${RTPENGINE:-}" ]; then
-    for c in "$(command -v rtpengine 2>/dev/null || true)" /usr/bin/rtpengine /usr/sbin/rtpengine; do
-        if [ -n "$c" ] && [ -x "$c" ]; then
-            RTPENGINE="$c"
-            break
-        fi
-    done
-fi
-if [ -z "${RTPENGINE:-}" ] || [ ! -x "$RTPENGINE" ]; then
-    die "rtpengine not found: apt-get install --no-install-recommends rtpengine-daemon"
-fi
-[ -x "$RTPRELAYD" ] || die "$RTPRELAYD missing: run scripts/build"
-[ -x "$NG_LOAD" ] || die "$NG_LOAD missing: run scripts/build (target ng_load)"
-[ -x "$RTP_LOAD" ] || die "$RTP_LOAD missing: run scripts/build (target rtp_load)"
+bench_require_tools rtp_load
 if [ "$PERF" = 1 ] && ! command -v perf >/dev/null; then
     die "PERF=1 needs perf: apt-get install linux-perf"
 fi
@@ -102,112 +80,15 @@ hard_fds="$(ulimit -Hn)"
     die "$CALLS calls need $want_fds descriptors, the hard limit is $hard_fds"
 ulimit -Sn "$want_fds"
 
-work="$(mktemp -d /tmp/rtprelay-media.XXXXXX)"
-# A private copy: a concurrent rebuild of build/ must not swap the binary mid-run.
-cp "$RTPRELAYD" "$work/rtprelayd"
+bench_setup_work rtprelay-media
 daemon_pid=""
 load_pid=""
 perf_pid=""
 
-stop_pid() {
-    local p="$1"
-    [ -n "$p" ] || return 0
-    kill -TERM "$p" 2>/dev/null || return 0
-    for _ in $(seq 100); do
-        kill -0 "$p" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-}
-
-# shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() {
-    stop_pid "$perf_pid"
-    stop_pid "$load_pid"
-    stop_pid "$daemon_pid"
-    if [ "$KEEP_LOGS" = 1 ]; then
-        echo "logs kept in $work" >&2
-    else
-        rm -rf "$work"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-hz="$(getconf CLK_TCK)"
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2" | head -1; }
-calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
-
-# Other media or signalling benchmarks (or test daemons) on the machine: not ours, not zombies.
-others() {
-    local p
-    for p in $(for n in rtpengine rtprelayd ng_load rtp_load; do pgrep -x "$n" || true; done); do
-        [ "$p" != "${daemon_pid:-}" ] && [ "$p" != "${load_pid:-}" ] || continue
-        [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ] || continue
-        tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | sed "s/^/$p /;s/ *$//" || true
-        echo
-    done | grep . || true
-}
-
-# CPU ticks used so far by every process (utime+stime+cutime+cstime of /proc/*/stat): on this
-# kind of VM /proc/stat's machine totals are unreliable under a 1 ms periodic load.
-all_ticks() {
-    cat /proc/[0-9]*/stat 2>/dev/null | awk '{
-        match($0, /.*\) /); split(substr($0, RLENGTH + 1), f, " ")
-        t += f[12] + f[13] + f[14] + f[15] } END { printf "%d\n", t }'
-}
-
-# Percentage of the machine's CPU time used by processes over 2 s.
-busy_pct() {
-    local a b
-    a="$(all_ticks)"
-    sleep 2
-    b="$(all_ticks)"
-    echo $((b > a ? 100 * (b - a) / (2 * hz * $(nproc)) : 0))
-}
-
-# Before a round: wait (up to WAIT_BUSY s) until no other benchmark process runs and the
-# machine is quiet (below QUIET_PCT % busy over 2 s).
-contention=""
-wait_quiet() {
-    local waited=0 busy pct said=""
-    for (( ; ; )); do
-        busy="$(others)"
-        pct="$(busy_pct)"
-        [ -n "$busy" ] || [ "$pct" -ge "$QUIET_PCT" ] || return 0
-        if [ "$waited" -ge "$WAIT_BUSY" ]; then
-            contention+=" $1"
-            echo "  note: machine still busy (${pct}%) after ${WAIT_BUSY}s; measuring $1 anyway" >&2
-            return 0
-        fi
-        if [ -z "$said" ]; then
-            echo "  waiting for a quiet machine (${pct}% busy${busy:+; other benchmark processes:})" >&2
-            # shellcheck disable=SC2001
-            [ -z "$busy" ] || echo "$busy" | sed 's/^/    /' >&2
-            said=1
-        fi
-        sleep 3
-        waited=$((waited + 5))
-    done
-}
-
 start_daemon() {
-    local name="$1" log="$2" bin
-    case "$name" in
-        rtprelay) bin="$work/rtprelayd" ;;
-        rtpengine) bin="$RTPENGINE" ;;
-    esac
-    "$bin" --config-file=none --foreground --log-stderr --table=-1 \
-        --interface=127.0.0.1 --listen-ng="127.0.0.1:$NG_PORT" \
+    bench_start_daemon "$1" "$2" "127.0.0.1:$NG_PORT" --table=-1 --interface=127.0.0.1 \
         --port-min="$PORT_MIN" --port-max="$PORT_MAX" --num-threads="$NUM_THREADS" \
-        --delete-delay=0 --log-level="$LOG_LEVEL" </dev/null >>"$log" 2>&1 &
-    daemon_pid=$!
-    if ! "$NG_LOAD" ping "127.0.0.1:$NG_PORT" --time-limit 10 >/dev/null ||
-        ! kill -0 "$daemon_pid" 2>/dev/null; then
-        tail -20 "$log" >&2
-        die "$name did not answer ping on 127.0.0.1:$NG_PORT"
-    fi
+        --delete-delay=0 --log-level="$LOG_LEVEL"
 }
 
 declare -A R=()
@@ -224,16 +105,20 @@ round() {
             exec perf record -F 997 -g -o "$work/perf-$n.data" -p "$daemon_pid" \
                 -- sleep "$DURATION") >"$work/perf-$n.log" 2>&1 &
         perf_pid=$!
+        bench_track "$perf_pid"
     fi
     "$RTP_LOAD" "127.0.0.1:$NG_PORT" --calls "$CALLS" --rate "$RATE" --duration "$DURATION" \
         --warmup "$WARMUP" --pid "$daemon_pid" --local-base "$LOCAL_BASE" \
         --local-max "$local_max" --sink-poll-us "$SINK_POLL_US" --prefix "m$n$name" \
         >"$out" 2>&1 &
     load_pid=$!
+    bench_track "$load_pid"
     wait "$load_pid" || rc=$?
+    bench_untrack "$load_pid"
     load_pid=""
     if [ -n "$perf_pid" ]; then
         wait "$perf_pid" || true
+        bench_untrack "$perf_pid"
         perf_pid=""
     fi
     stop_pid "$daemon_pid"
@@ -277,8 +162,7 @@ round() {
 }
 
 started=$SECONDS
-relay_version="$("$work/rtprelayd" --version 2>&1 | head -1)"
-engine_version="$("$RTPENGINE" --version 2>&1 | sed -n 's/.*Version: *//p' | head -1)"
+bench_versions
 pps=$(calc "$CALLS * 2 * $RATE" 0)
 echo "media relay benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, kernel $(uname -r)"
 echo "  rtprelay:  $relay_version ($RTPRELAYD)"

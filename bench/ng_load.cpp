@@ -6,7 +6,8 @@
 //   ng_load ping HOST:PORT [options]     ping every 100 ms until pong or the time limit
 //
 // One UDP socket; every request carries a fresh cookie and replies are matched by it. A request
-// without a reply is sent again (same cookie) after 1 s and given up after 5 tries. Each of the
+// without a reply is sent again (same cookie) after 1 s and given up after 5 tries (NgClient,
+// shared with rtp_load). Each of the
 // W slots drives one call through its steps, so W requests are in flight at any time. The run
 // is bounded by the call count and by a hard wall-clock limit (--time-limit).
 //
@@ -28,25 +29,22 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
+#include "NgClient.h"
 #include "control/Bencode.h"
 
 namespace {
 
 namespace bencode = rtprelay::control::bencode;
 using bencode::Value;
+using rtprelay::bench::NgCompletion;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
-
-constexpr auto retransmitAfter = 1s;
-constexpr int maxTries = 5;
 
 enum class Step { offer, answer, del };
 
@@ -151,46 +149,6 @@ Options parseArgs(int argc, char** argv) {
         o.prefix = "ngl" + std::to_string(::getpid());
     }
     return o;
-}
-
-// HOST:PORT, [V6]:PORT or V6 literal with the port after the last colon.
-int connectSocket(const std::string& server) {
-    std::string host;
-    std::string port;
-    if (!server.empty() && server[0] == '[') {
-        auto close = server.find(']');
-        if (close == std::string::npos || close + 1 >= server.size() || server[close + 1] != ':') {
-            usage("bad server address");
-        }
-        host = server.substr(1, close - 1);
-        port = server.substr(close + 2);
-    } else {
-        auto colon = server.rfind(':');
-        if (colon == std::string::npos) {
-            usage("server address needs a port");
-        }
-        host = server.substr(0, colon);
-        port = server.substr(colon + 1);
-    }
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_DGRAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    addrinfo* res = nullptr;
-    if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0) {
-        std::fprintf(stderr, "ng_load: %s: %s\n", server.c_str(), ::gai_strerror(rc));
-        std::exit(2);
-    }
-    int fd = ::socket(res->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0 || ::connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
-        std::fprintf(stderr, "ng_load: socket/connect %s: %s\n", server.c_str(),
-                     std::strerror(errno));
-        std::exit(2);
-    }
-    ::freeaddrinfo(res);
-    int buf = 8 << 20;
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
-    return fd;
 }
 
 // What SIPp's uac/uas scenarios send, varied per call (session id, port). Media addresses are
@@ -311,8 +269,9 @@ enum class Outcome { done, timeLimit, interrupted };
 
 class Runner {
 public:
-    Runner(const Options& o, int sock, int sigfd, Clock::time_point deadline)
-        : o_(o), sock_(sock), sigfd_(sigfd), deadline_(deadline) {}
+    Runner(const Options& o, rtprelay::bench::NgClient& client, int sigfd,
+           Clock::time_point deadline)
+        : o_(o), client_(client), sigfd_(sigfd), deadline_(deadline) {}
 
     // Drives calls [0, count) through `steps`, `window` calls at a time.
     Outcome run(std::vector<Step> steps, Stats& st) {
@@ -320,52 +279,36 @@ public:
         st_ = &st;
         nextCall_ = 0;
         finished_ = 0;
+        uint64_t requests0 = client_.requests();
+        uint64_t datagrams0 = client_.datagrams();
+        uint64_t retransmits0 = client_.retransmits();
+        uint64_t stray0 = client_.stray();
         slots_.assign(std::min(o_.window, o_.count), Slot{});
         for (size_t s = 0; s < slots_.size(); ++s) {
             startCall(s);
         }
-        std::vector<char> buf(65536);
+        auto done = [this](NgCompletion& c) { onCompletion(c); };
+        Outcome outcome = Outcome::done;
         while (finished_ < o_.count) {
             auto now = Clock::now();
             if (now >= deadline_) {
-                return Outcome::timeLimit;
+                outcome = Outcome::timeLimit;
+                break;
             }
-            auto wake = deadline_;
-            if (!timers_.empty()) {
-                wake = std::min(wake, timers_.front().due);
-            }
-            auto ms = std::chrono::ceil<std::chrono::milliseconds>(wake - now).count();
-            pollfd fds[2] = {{sock_, POLLIN, 0}, {sigfd_, POLLIN, 0}};
-            int n = ::poll(fds, 2, static_cast<int>(std::max<int64_t>(ms, 0)));
-            if (n < 0 && errno != EINTR) {
-                std::perror("ng_load: poll");
-                std::exit(2);
-            }
-            if (n > 0 && (fds[1].revents & POLLIN)) {
+            auto ms = std::chrono::ceil<std::chrono::milliseconds>(deadline_ - now);
+            if (client_.poll(ms, sigfd_, done)) {
                 signalfd_siginfo si;
                 if (::read(sigfd_, &si, sizeof si) == sizeof si && si.ssi_signo != SIGUSR1) {
-                    return Outcome::interrupted;
+                    outcome = Outcome::interrupted;
+                    break;
                 }
             }
-            if (n > 0 && (fds[0].revents & (POLLIN | POLLERR))) {
-                for (;;) {
-                    ssize_t len = ::recv(sock_, buf.data(), buf.size(), 0);
-                    if (len < 0) {
-                        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                            break;
-                        }
-                        if (errno == ECONNREFUSED || errno == EINTR) {
-                            continue;  // nobody listening (yet): retransmission copes
-                        }
-                        std::perror("ng_load: recv");
-                        std::exit(2);
-                    }
-                    onReply(std::string_view(buf.data(), static_cast<size_t>(len)));
-                }
-            }
-            expireTimers();
         }
-        return Outcome::done;
+        st.requests += client_.requests() - requests0;
+        st.sent += client_.datagrams() - datagrams0;
+        st.retransmits += client_.retransmits() - retransmits0;
+        st.stray += client_.stray() - stray0;
+        return outcome;
     }
 
 private:
@@ -374,17 +317,6 @@ private:
         size_t step = 0;
         bool failed = false;
         bool active = false;
-    };
-    struct Pending {
-        size_t slot;
-        std::string packet;
-        int tries;
-        Clock::time_point firstSent;
-    };
-    struct Timer {
-        Clock::time_point due;
-        uint64_t seq;
-        int tries;
     };
 
     void startCall(size_t s) {
@@ -398,80 +330,27 @@ private:
 
     void sendStep(size_t s) {
         const Slot& slot = slots_[s];
-        uint64_t seq = ++seq_;
-        std::string packet = o_.prefix + "_" + std::to_string(seq) + " ";
-        bencode::encodeTo(buildRequest(o_, steps_[slot.step], slot.call), packet);
-        auto now = Clock::now();
-        auto& p = pending_[seq] = Pending{s, std::move(packet), 1, now};
-        ++st_->requests;
-        transmit(p.packet);
-        timers_.push_back(Timer{now + retransmitAfter, seq, 1});
+        client_.send(buildRequest(o_, steps_[slot.step], slot.call), s);
     }
 
-    void transmit(const std::string& packet) {
-        ++st_->sent;
-        // EAGAIN/ENOBUFS/ECONNREFUSED: the datagram is lost like any other; the timer resends.
-        (void)::send(sock_, packet.data(), packet.size(), 0);
-    }
-
-    void expireTimers() {
-        auto now = Clock::now();
-        while (!timers_.empty() && timers_.front().due <= now) {
-            Timer t = timers_.front();
-            timers_.pop_front();
-            auto it = pending_.find(t.seq);
-            if (it == pending_.end() || it->second.tries != t.tries) {
-                continue;  // answered, or a newer timer exists
+    void onCompletion(NgCompletion& c) {
+        size_t s = c.tag;
+        Step step = steps_[slots_[s].step];
+        std::string problem;
+        if (c.kind == NgCompletion::Kind::timeout) {
+            ++st_->timeouts;
+            if (st_->firstError.empty()) {
+                st_->firstError = std::string(stepName(step)) + ": no reply after " +
+                                  std::to_string(rtprelay::bench::NgClient::maxTries) + " tries";
             }
-            Pending& p = it->second;
-            if (p.tries >= maxTries) {
-                ++st_->timeouts;
-                if (st_->firstError.empty()) {
-                    st_->firstError = std::string(stepName(steps_[slots_[p.slot].step])) +
-                                      ": no reply after " + std::to_string(maxTries) + " tries";
-                }
-                size_t s = p.slot;
-                pending_.erase(it);
-                stepDone(s, false);
-                continue;
-            }
-            ++p.tries;
-            ++st_->retransmits;
-            transmit(p.packet);
-            timers_.push_back(Timer{now + retransmitAfter, t.seq, p.tries});
-        }
-    }
-
-    void onReply(std::string_view data) {
-        auto space = data.find(' ');
-        std::string_view cookie = data.substr(0, space);
-        uint64_t seq = 0;
-        bool ours = space != std::string_view::npos && cookie.size() > o_.prefix.size() + 1 &&
-                    cookie.substr(0, o_.prefix.size()) == o_.prefix &&
-                    cookie[o_.prefix.size()] == '_';
-        if (ours) {
-            auto digits = cookie.substr(o_.prefix.size() + 1);
-            auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
-            ours = ec == std::errc() && ptr == digits.data() + digits.size();
-        }
-        auto it = ours ? pending_.find(seq) : pending_.end();
-        if (it == pending_.end()) {
-            ++st_->stray;
+            stepDone(s, false);
             return;
         }
-        size_t s = it->second.slot;
-        Step step = steps_[slots_[s].step];
-        auto rtt = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() -
-                                                                         it->second.firstSent);
-        st_->rttUs[static_cast<int>(step)].push_back(static_cast<uint32_t>(rtt.count()));
-        pending_.erase(it);
-
-        auto decoded = bencode::decode(data.substr(space + 1));
-        std::string problem;
-        if (decoded.status != bencode::DecodeStatus::ok || !decoded.value.isDict()) {
+        st_->rttUs[static_cast<int>(step)].push_back(static_cast<uint32_t>(c.rtt.count()));
+        if (c.kind == NgCompletion::Kind::undecodable || !c.value.isDict()) {
             problem = "undecodable reply";
         } else {
-            const Value& v = decoded.value;
+            const Value& v = c.value;
             const Value* result = v.find("result");
             if (!result || !result->isString() || result->str() != "ok") {
                 const Value* reason = v.find("error-reason");
@@ -517,15 +396,12 @@ private:
     }
 
     const Options& o_;
-    int sock_;
+    rtprelay::bench::NgClient& client_;
     int sigfd_;
     Clock::time_point deadline_;
     std::vector<Step> steps_;
     Stats* st_ = nullptr;
     std::vector<Slot> slots_;
-    std::unordered_map<uint64_t, Pending> pending_;
-    std::deque<Timer> timers_;  // due times only grow: a FIFO is a priority queue here
-    uint64_t seq_ = 0;
     size_t nextCall_ = 0;
     size_t finished_ = 0;
 };
@@ -653,12 +529,13 @@ int main(int argc, char** argv) {
     ::sigprocmask(SIG_BLOCK, &mask, nullptr);
     int sigfd = ::signalfd(-1, &mask, SFD_CLOEXEC);
     ::signal(SIGPIPE, SIG_IGN);
-    int sock = connectSocket(o.server);
+    int sock = rtprelay::bench::connectNgSocket("ng_load", o.server, 8 << 20);
 
     if (o.mode == "ping") {
         return ping(sock, deadline);
     }
-    Runner runner(o, sock, sigfd, deadline);
+    rtprelay::bench::NgClient client(sock, o.prefix);
+    Runner runner(o, client, sigfd, deadline);
     if (o.mode == "cycles") {
         Stats st;
         auto t0 = Clock::now();

@@ -30,20 +30,22 @@
 //    delivering what it relays, the generator for what it sends to the daemon); softirq work
 //    the kernel defers to ksoftirqd (under load) is reported apart (ksoftirqd_cpu_s), and
 //    other_cpu_s is what the rest of the machine's processes used (sum over /proc/*/stat,
-//    reaped children included, minus daemon, generator and ksoftirqd).
+//    reaped children included, minus daemon, generator and ksoftirqd). Whole-machine busy
+//    time over the window comes in two forms: stat_busy_cpu_s (/proc/stat user nice system
+//    irq softirq steal, tick-sampled) and cpuacct_cpu_s (the root cpuacct cgroup: the exact
+//    run time of every task, softirq work done in a task's context included).
 // 5. Deletes the calls.
 //
 // Bounded: call count, duration and a hard wall-clock limit (--time-limit, SIGALRM). Results
 // are single lines of key=value pairs on stdout (setup:, blast:, teardown:), for scripts.
 //
-// The ng client below follows bench/ng_load.cpp (same request shapes as Kamailio's rtpengine
-// module, cookie matching, resend after 1 s, 5 tries); it is repeated here rather than shared
-// because ng_load keeps it private to its own translation unit.
+// The ng requests have the shapes of bench/ng_load's (Kamailio's rtpengine module); the ng
+// transport (cookie matching, resend after 1 s, 5 tries) is bench/NgClient, shared with ng_load.
 
 #include <arpa/inet.h>
-#include <netdb.h>
+#include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -61,14 +63,13 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
+#include "NgClient.h"
 #include "control/Bencode.h"
 
 namespace {
@@ -78,8 +79,6 @@ using bencode::Value;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 
-constexpr auto retransmitAfter = 1s;
-constexpr int maxTries = 5;
 constexpr uint32_t magic = 0x52544c44;  // "RTLD"
 constexpr size_t headerSize = 12;
 constexpr size_t stampSize = 28;             // magic, stream, packet index, mono ns, realtime ns
@@ -101,6 +100,25 @@ struct Options {
     std::string prefix;
     pid_t pid = 0;
     bool verbose = false;
+    // Network namespaces (paths such as /run/netns/NAME; empty: the current one) for the ng
+    // socket, the callers' and the callees' sockets, and their addresses (SDP and binding).
+    std::string ngNetns;
+    std::string callerNetns;
+    std::string calleeNetns;
+    std::string callerAddr = "127.0.0.1";
+    std::string calleeAddr = "127.0.0.1";
+    bool bindAny = false;   // bind 0.0.0.0:port (the route picks the source address)
+    std::string direction;  // "IF1,IF2": the offer's direction list (rtpengine interfaces)
+    bool rtcpMux = false;   // offer and answer a=rtcp-mux (one relay socket per side)
+    size_t setupChunk = 0;  // calls per offer/answer round (0: all offers, then all answers)
+    double startAt = 0;     // CLOCK_REALTIME seconds at which the blast starts (0: at once)
+    // After the set-up, wait for this file to hold the start time (CLOCK_REALTIME seconds):
+    // several generators then start together once all of them have set up their calls.
+    std::string startFile;
+    // No relay: callers send to --direct's first address, callees to its second (the peer's
+    // port), no ng at all (a baseline for the cost of generator and sink).
+    std::string directToCallee;
+    std::string directToCaller;
 };
 
 [[noreturn]] void usage(const char* why) {
@@ -112,13 +130,19 @@ struct Options {
         "usage: rtp_load HOST:PORT [--calls N] [--duration S] [--warmup S] [--rate PPS]\n"
         "                [--payload BYTES] [--local-base PORT] [--local-max PORT]\n"
         "                [--window W] [--pid DAEMON-PID] [--time-limit S] [--drain S]\n"
-        "                [--sink-poll-us US]\n"
-        "                [--prefix CALL-ID-PREFIX] [--verbose]\n"
+        "                [--sink-poll-us US] [--prefix CALL-ID-PREFIX] [--verbose]\n"
+        "                [--ng-netns PATH] [--caller-netns PATH] [--callee-netns PATH]\n"
+        "                [--caller-addr IP4] [--callee-addr IP4] [--bind-any]\n"
+        "                [--direction IF1,IF2] [--rtcp-mux] [--setup-chunk N]\n"
+        "                [--start-at REALTIME-S] [--start-file PATH]\n"
+        "                [--direct TO-CALLEE,TO-CALLER]\n"
         "  sets up N calls (2 local sockets each), sends RTP both ways at PPS per stream for\n"
         "  warmup+duration seconds, measures the last `duration` seconds, deletes the calls.\n"
         "  defaults: 500 calls, 20 s, 2 s warm-up, 50 pps, 160-byte payload, local ports\n"
         "  6000-19998 (even), 32 ng requests in flight; the sink sleeps in epoll_wait\n"
         "  (--sink-poll-us US: it polls every US microseconds instead).\n"
+        "  netns options: sockets are created in those network namespaces (setns); --direct:\n"
+        "  no relay and no ng (HOST:PORT is then -), streams go straight to the peer.\n"
         "exit status: 0 ok, 1 some call failed or packets were lost/misrouted,\n"
         "             2 usage/socket error, 3 time limit, 4 interrupted\n");
     std::exit(why ? 2 : 0);
@@ -181,11 +205,44 @@ Options parseArgs(int argc, char** argv) {
             o.drain = real(value("--drain"), "--drain");
         } else if (a == "--prefix") {
             o.prefix = value("--prefix");
+        } else if (a == "--ng-netns") {
+            o.ngNetns = value("--ng-netns");
+        } else if (a == "--caller-netns") {
+            o.callerNetns = value("--caller-netns");
+        } else if (a == "--callee-netns") {
+            o.calleeNetns = value("--callee-netns");
+        } else if (a == "--caller-addr") {
+            o.callerAddr = value("--caller-addr");
+        } else if (a == "--callee-addr") {
+            o.calleeAddr = value("--callee-addr");
+        } else if (a == "--bind-any") {
+            o.bindAny = true;
+        } else if (a == "--direction") {
+            o.direction = value("--direction");
+            if (o.direction.find(',') == std::string::npos) {
+                usage("--direction needs IF1,IF2");
+            }
+        } else if (a == "--rtcp-mux") {
+            o.rtcpMux = true;
+        } else if (a == "--setup-chunk") {
+            o.setupChunk = number<size_t>(value("--setup-chunk"), "--setup-chunk");
+        } else if (a == "--start-at") {
+            o.startAt = real(value("--start-at"), "--start-at");
+        } else if (a == "--start-file") {
+            o.startFile = value("--start-file");
+        } else if (a == "--direct") {
+            std::string v(value("--direct"));
+            auto comma = v.find(',');
+            if (comma == std::string::npos) {
+                usage("--direct needs TO-CALLEE,TO-CALLER");
+            }
+            o.directToCallee = v.substr(0, comma);
+            o.directToCaller = v.substr(comma + 1);
         } else if (a == "--verbose" || a == "-v") {
             o.verbose = true;
         } else if (a == "--help" || a == "-h") {
             usage(nullptr);
-        } else if (!a.empty() && a[0] == '-') {
+        } else if (a.size() > 1 && a[0] == '-') {
             usage((std::string("unknown option ") + std::string(a)).c_str());
         } else {
             positional.push_back(a);
@@ -232,166 +289,15 @@ extern "C" void onAlarm(int) {
     ::_exit(3);
 }
 
-// ---------------------------------------------------------------------------------------
-// ng client (after bench/ng_load.cpp)
-
-int connectSocket(const std::string& server) {
-    std::string host;
-    std::string port;
-    if (!server.empty() && server[0] == '[') {
-        auto close = server.find(']');
-        if (close == std::string::npos || close + 1 >= server.size() || server[close + 1] != ':') {
-            usage("bad server address");
-        }
-        host = server.substr(1, close - 1);
-        port = server.substr(close + 2);
-    } else {
-        auto colon = server.rfind(':');
-        if (colon == std::string::npos) {
-            usage("server address needs a port");
-        }
-        host = server.substr(0, colon);
-        port = server.substr(colon + 1);
-    }
-    addrinfo hints{};
-    hints.ai_socktype = SOCK_DGRAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    addrinfo* res = nullptr;
-    if (int rc = ::getaddrinfo(host.c_str(), port.c_str(), &hints, &res); rc != 0) {
-        std::fprintf(stderr, "rtp_load: %s: %s\n", server.c_str(), ::gai_strerror(rc));
-        std::exit(2);
-    }
-    int fd = ::socket(res->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0 || ::connect(fd, res->ai_addr, res->ai_addrlen) != 0) {
-        std::fprintf(stderr, "rtp_load: socket/connect %s: %s\n", server.c_str(),
-                     std::strerror(errno));
-        std::exit(2);
-    }
-    ::freeaddrinfo(res);
-    int buf = 4 << 20;
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
-    return fd;
-}
-
-// Sends a list of requests, `window` in flight, matching replies by cookie; a request without
-// a reply is resent (same cookie) after 1 s and given up after 5 tries. Returns the decoded
-// reply per request (nullopt: no reply or undecodable).
-class NgExchange {
-public:
-    NgExchange(int sock, std::string prefix) : sock_(sock), prefix_(std::move(prefix)) {}
-
-    std::vector<std::optional<Value>> run(const std::vector<Value>& requests, size_t window) {
-        std::vector<std::optional<Value>> replies(requests.size());
-        std::unordered_map<uint64_t, Pending> pending;
-        std::deque<Timer> timers;
-        size_t next = 0;
-        size_t done = 0;
-        auto sendNew = [&] {
-            uint64_t seq = ++seq_;
-            std::string packet = prefix_ + "_" + std::to_string(seq) + " ";
-            bencode::encodeTo(requests[next], packet);
-            auto& p = pending[seq] = Pending{next++, std::move(packet), 1};
-            (void)::send(sock_, p.packet.data(), p.packet.size(), 0);
-            timers.push_back(Timer{Clock::now() + retransmitAfter, seq, 1});
-        };
-        while (next < requests.size() && pending.size() < window) {
-            sendNew();
-        }
-        std::vector<char> buf(65536);
-        while (done < requests.size()) {
-            if (interrupted.load()) {
-                break;
-            }
-            auto now = Clock::now();
-            int ms = 100;
-            if (!timers.empty()) {
-                auto wait = std::chrono::ceil<std::chrono::milliseconds>(timers.front().due - now);
-                ms = static_cast<int>(std::clamp<int64_t>(wait.count(), 0, 100));
-            }
-            pollfd pfd{sock_, POLLIN, 0};
-            int n = ::poll(&pfd, 1, ms);
-            if (n > 0) {
-                for (;;) {
-                    ssize_t len = ::recv(sock_, buf.data(), buf.size(), 0);
-                    if (len < 0) {
-                        if (errno == ECONNREFUSED || errno == EINTR) {
-                            continue;
-                        }
-                        break;  // EAGAIN or a real error: the timers cope
-                    }
-                    std::string_view data(buf.data(), static_cast<size_t>(len));
-                    auto space = data.find(' ');
-                    if (space == std::string_view::npos || !data.starts_with(prefix_ + "_")) {
-                        continue;
-                    }
-                    auto digits = data.substr(prefix_.size() + 1, space - prefix_.size() - 1);
-                    uint64_t seq = 0;
-                    auto [ptr, ec] =
-                        std::from_chars(digits.data(), digits.data() + digits.size(), seq);
-                    auto it = pending.end();
-                    if (ec == std::errc() && ptr == digits.data() + digits.size()) {
-                        it = pending.find(seq);
-                    }
-                    if (it == pending.end()) {
-                        continue;  // late duplicate
-                    }
-                    auto decoded = bencode::decode(data.substr(space + 1));
-                    if (decoded.status == bencode::DecodeStatus::ok) {
-                        replies[it->second.index] = std::move(decoded.value);
-                    }
-                    pending.erase(it);
-                    ++done;
-                    if (next < requests.size()) {
-                        sendNew();
-                    }
-                }
-            }
-            now = Clock::now();
-            while (!timers.empty() && timers.front().due <= now) {
-                Timer t = timers.front();
-                timers.pop_front();
-                auto it = pending.find(t.seq);
-                if (it == pending.end() || it->second.tries != t.tries) {
-                    continue;
-                }
-                if (it->second.tries >= maxTries) {
-                    pending.erase(it);
-                    ++done;
-                    if (next < requests.size()) {
-                        sendNew();
-                    }
-                    continue;
-                }
-                ++it->second.tries;
-                (void)::send(sock_, it->second.packet.data(), it->second.packet.size(), 0);
-                timers.push_back(Timer{now + retransmitAfter, t.seq, it->second.tries});
-            }
-        }
-        return replies;
-    }
-
-private:
-    struct Pending {
-        size_t index;
-        std::string packet;
-        int tries;
-    };
-    struct Timer {
-        Clock::time_point due;
-        uint64_t seq;
-        int tries;
-    };
-    int sock_;
-    std::string prefix_;
-    uint64_t seq_ = 0;
-};
-
-std::string sdp(const char* user, size_t session, uint16_t port) {
+std::string sdp(const char* user, size_t session, const std::string& address, uint16_t port,
+                bool rtcpMux) {
     return std::string("v=0\r\no=") + user + " " + std::to_string(53655765 + session) +
-           " 2353687637 IN IP4 127.0.0.1\r\n"
+           " 2353687637 IN IP4 " + address +
+           "\r\n"
            "s=-\r\n"
-           "c=IN IP4 127.0.0.1\r\n"
+           "c=IN IP4 " +
+           address +
+           "\r\n"
            "t=0 0\r\n"
            "m=audio " +
            std::to_string(port) +
@@ -400,7 +306,8 @@ std::string sdp(const char* user, size_t session, uint16_t port) {
            "a=rtpmap:101 telephone-event/8000\r\n"
            "a=fmtp:101 0-15\r\n"
            "a=ptime:20\r\n"
-           "a=sendrecv\r\n";
+           "a=sendrecv\r\n" +
+           (rtcpMux ? "a=rtcp-mux\r\n" : "");
 }
 
 Value strings(std::initializer_list<const char*> items) {
@@ -424,8 +331,19 @@ Value request(const Options& o, const char* command, size_t i, const std::string
         v.set("ICE", "remove");
         v.set("replace", strings({"origin", "session-connection"}));
     }
+    if (!o.direction.empty() && std::strcmp(command, "offer") == 0) {
+        auto comma = o.direction.find(',');
+        Value d = Value::list();
+        d.push(o.direction.substr(0, comma));
+        d.push(o.direction.substr(comma + 1));
+        v.set("direction", std::move(d));
+    }
     v.set("call-id", callId(o, i));
-    v.set("received-from", strings({"IP4", "127.0.0.1"}));
+    bool fromCallee = std::strcmp(command, "answer") == 0;
+    Value from = Value::list();
+    from.push("IP4");
+    from.push(fromCallee ? o.calleeAddr : o.callerAddr);
+    v.set("received-from", std::move(from));
     v.set("from-tag", "ft" + std::to_string(i));
     if (std::strcmp(command, "offer") != 0) {
         v.set("to-tag", "tt" + std::to_string(i));
@@ -492,6 +410,8 @@ struct CpuSample {
     double self = 0;         // this process, s
     double allProcs = 0;     // every process's utime+stime+cutime+cstime, kernel threads too
     double ksoftirqd = 0;    // the ksoftirqd/N threads, s (deferred network receive work)
+    double statBusy = 0;     // /proc/stat: user nice system irq softirq steal, s
+    double cpuacct = -1;     // root cpuacct cgroup: every task's exact run time, s (-1: none)
 };
 
 double clockTick() {
@@ -553,6 +473,32 @@ ProcTimes procTimes(pid_t pid) {
 // the per-process times are derived from the scheduler's exact run time.
 CpuSample sampleCpu(pid_t pid) {
     CpuSample c;
+    // The cheap whole-machine and own figures first, the /proc scan (slow) last.
+    rusage ru{};
+    ::getrusage(RUSAGE_SELF, &ru);
+    auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+    c.self = sec(ru.ru_utime) + sec(ru.ru_stime);
+    {
+        std::string stat = slurp("/proc/stat");
+        unsigned long long v[8] = {};
+        if (std::sscanf(stat.c_str(), "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+                        &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) == 8) {
+            // user nice system [idle iowait] irq softirq steal
+            c.statBusy = static_cast<double>(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / clockTick();
+        }
+        std::string acct = slurp("/sys/fs/cgroup/cpuacct/cpuacct.usage");
+        if (!acct.empty()) {
+            c.cpuacct = std::strtod(acct.c_str(), nullptr) / 1e9;
+        }
+    }
+    if (pid > 0) {
+        // The process CPU clock (all threads, ns resolution) as a finer cross-check.
+        clockid_t cid;
+        timespec ts;
+        if (::clock_getcpuclockid(pid, &cid) == 0 && ::clock_gettime(cid, &ts) == 0) {
+            c.daemonSched = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
+        }
+    }
     if (DIR* d = ::opendir("/proc")) {
         while (dirent* e = ::readdir(d)) {
             pid_t p = static_cast<pid_t>(std::strtol(e->d_name, nullptr, 10));
@@ -573,18 +519,6 @@ CpuSample sampleCpu(pid_t pid) {
         }
         ::closedir(d);
     }
-    if (pid > 0) {
-        // The process CPU clock (all threads, ns resolution) as a finer cross-check.
-        clockid_t cid;
-        timespec ts;
-        if (::clock_getcpuclockid(pid, &cid) == 0 && ::clock_gettime(cid, &ts) == 0) {
-            c.daemonSched = static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-        }
-    }
-    rusage ru{};
-    ::getrusage(RUSAGE_SELF, &ru);
-    auto sec = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
-    c.self = sec(ru.ru_utime) + sec(ru.ru_stime);
     return c;
 }
 
@@ -668,6 +602,7 @@ struct Histogram {
 struct Shared {
     std::atomic<bool> stopReceiver{false};
     std::atomic<bool> stopSender{false};
+    std::atomic<bool> senderDone{false};
     std::atomic<uint64_t> receivedTotal{0};  // written by the receiver only
     std::atomic<int64_t> windowStartMono{INT64_MAX};
     std::atomic<int64_t> windowEndMono{INT64_MAX};
@@ -730,6 +665,7 @@ void sender(const Options& o, std::vector<Stream>& streams, Shared& sh, int64_t 
             }
         }
     }
+    sh.senderDone.store(true);
 }
 
 void receiver(const Options& o, std::vector<Stream>& streams, Shared& sh, Histogram& lat,
@@ -843,6 +779,27 @@ void sleepUntil(int64_t monoNs) {
     }
 }
 
+// Moves the calling thread into the network namespace at `path` (no-op for ""): sockets
+// created afterwards live there, whatever namespace the process moves to later.
+void enterNetns(const std::string& path) {
+    if (path.empty()) {
+        return;
+    }
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ::setns(fd, CLONE_NEWNET) != 0) {
+        std::fprintf(stderr, "rtp_load: cannot enter the network namespace %s: %s\n", path.c_str(),
+                     std::strerror(errno));
+        std::exit(2);
+    }
+    ::close(fd);
+}
+
+bool parseIp4(const std::string& text, sockaddr_in* out) {
+    *out = sockaddr_in{};
+    out->sin_family = AF_INET;
+    return ::inet_pton(AF_INET, text.c_str(), &out->sin_addr) == 1;
+}
+
 void raiseFileLimit(size_t need) {
     rlimit rl{};
     ::getrlimit(RLIMIT_NOFILE, &rl);
@@ -873,13 +830,26 @@ int main(int argc, char** argv) {
 
     const size_t nStreams = 2 * o.calls;
     raiseFileLimit(nStreams + 64);
-    int ng = connectSocket(o.server);
+    const bool direct = !o.directToCallee.empty();
+    int ng = -1;
+    if (!direct) {
+        enterNetns(o.ngNetns);
+        ng = rtprelay::bench::connectNgSocket("rtp_load", o.server, 4 << 20);
+    }
 
-    // Local media sockets: even ports from localBase, skipping ports in use.
+    // Local media sockets: even ports from localBase, skipping ports in use; callers (even
+    // streams) first, in their namespace, then callees.
     std::vector<Stream> streams(nStreams);
-    {
-        unsigned port = o.localBase;
-        for (size_t s = 0; s < nStreams; ++s) {
+    unsigned port = o.localBase;
+    for (size_t side = 0; side < 2; ++side) {
+        enterNetns(side == 0 ? o.callerNetns : o.calleeNetns);
+        sockaddr_in bindTo{};
+        if (!parseIp4(o.bindAny ? "0.0.0.0" : side == 0 ? o.callerAddr : o.calleeAddr, &bindTo)) {
+            std::fprintf(stderr, "rtp_load: bad IPv4 address for the %s\n",
+                         side == 0 ? "callers" : "callees");
+            return 2;
+        }
+        for (size_t s = side; s < nStreams; s += 2) {
             for (;;) {
                 if (port > o.localMax) {
                     std::fprintf(stderr,
@@ -888,9 +858,7 @@ int main(int argc, char** argv) {
                     return 2;
                 }
                 int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-                sockaddr_in sin{};
-                sin.sin_family = AF_INET;
-                sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                sockaddr_in sin = bindTo;
                 sin.sin_port = htons(static_cast<uint16_t>(port));
                 port += 2;
                 if (fd < 0) {
@@ -913,28 +881,54 @@ int main(int argc, char** argv) {
         }
     }
 
-    // Set-up: all offers, then all answers.
-    NgExchange ngx(ng, o.prefix);
+    // Set-up: offers then answers, in rounds of setupChunk calls (all calls in one round by
+    // default). Small rounds keep the relay's transient sockets (RTCP ones, closed at the answer
+    // with rtcp-mux) few.
+    rtprelay::bench::NgClient ngx(ng, o.prefix);
     auto t0 = Clock::now();
-    std::vector<Value> offers;
-    std::vector<Value> answers;
-    for (size_t i = 0; i < o.calls; ++i) {
-        std::string body = sdp("caller", 2 * i, streams[2 * i].localPort);
-        offers.push_back(request(o, "offer", i, &body));
+    std::vector<std::optional<Value>> offerReplies(o.calls);
+    std::vector<std::optional<Value>> answerReplies(o.calls);
+    const size_t chunk = o.setupChunk ? o.setupChunk : o.calls;
+    for (size_t first = 0; !direct && first < o.calls && !interrupted.load(); first += chunk) {
+        size_t last = std::min(o.calls, first + chunk);
+        std::vector<Value> offers;
+        std::vector<Value> answers;
+        for (size_t i = first; i < last; ++i) {
+            std::string body =
+                sdp("caller", 2 * i, o.callerAddr, streams[2 * i].localPort, o.rtcpMux);
+            offers.push_back(request(o, "offer", i, &body));
+        }
+        auto replies = ngx.exchange(offers, o.window, interrupted);
+        for (size_t i = first; i < last; ++i) {
+            offerReplies[i] = std::move(replies[i - first]);
+            std::string body =
+                sdp("callee", 2 * i + 1, o.calleeAddr, streams[2 * i + 1].localPort, o.rtcpMux);
+            answers.push_back(request(o, "answer", i, &body));
+        }
+        replies = ngx.exchange(answers, o.window, interrupted);
+        for (size_t i = first; i < last; ++i) {
+            answerReplies[i] = std::move(replies[i - first]);
+        }
     }
-    auto offerReplies = ngx.run(offers, o.window);
-    for (size_t i = 0; i < o.calls; ++i) {
-        std::string body = sdp("callee", 2 * i + 1, streams[2 * i + 1].localPort);
-        answers.push_back(request(o, "answer", i, &body));
-    }
-    auto answerReplies = ngx.run(answers, o.window);
     size_t ok = 0;
     std::string firstError;
+    sockaddr_in toCallee{};
+    sockaddr_in toCaller{};
+    if (direct &&
+        (!parseIp4(o.directToCallee, &toCallee) || !parseIp4(o.directToCaller, &toCaller))) {
+        std::fprintf(stderr, "rtp_load: bad --direct addresses\n");
+        return 2;
+    }
     for (size_t i = 0; i < o.calls; ++i) {
         std::string why;
         std::optional<sockaddr_in> towardsCaller;  // where the callee sends (offer's SDP)
         std::optional<sockaddr_in> towardsCallee;  // where the caller sends (answer's SDP)
-        if (replyOk(offerReplies[i], &why)) {
+        if (direct) {
+            towardsCallee = toCallee;
+            towardsCallee->sin_port = htons(streams[2 * i + 1].localPort);
+            towardsCaller = toCaller;
+            towardsCaller->sin_port = htons(streams[2 * i].localPort);
+        } else if (replyOk(offerReplies[i], &why)) {
             towardsCaller = mediaTarget(*offerReplies[i]);
             if (!towardsCaller) {
                 why = "offer reply without a usable SDP";
@@ -942,7 +936,7 @@ int main(int argc, char** argv) {
         } else {
             why = "offer: " + why;
         }
-        if (towardsCaller) {
+        if (towardsCaller && !direct) {
             if (replyOk(answerReplies[i], &why)) {
                 towardsCallee = mediaTarget(*answerReplies[i]);
                 if (!towardsCallee) {
@@ -979,7 +973,23 @@ int main(int argc, char** argv) {
         Shared sh;
         auto lat = std::make_unique<Histogram>();
         auto krx = std::make_unique<Histogram>();
+        double lateStart = 0;  // s the set-up overran --start-at
+        double startAt = o.startAt;
+        while (!o.startFile.empty() && startAt <= 0 && !interrupted.load()) {
+            std::string text = slurp(o.startFile);
+            if (!text.empty() && text.back() == '\n') {
+                startAt = std::strtod(text.c_str(), nullptr);
+            } else {
+                sleepUntil(nowNs(CLOCK_MONOTONIC) + 10'000'000);
+            }
+        }
         int64_t start = nowNs(CLOCK_MONOTONIC) + 100'000'000;
+        if (startAt > 0) {
+            int64_t at = static_cast<int64_t>(startAt * 1e9) - nowNs(CLOCK_REALTIME) +
+                         nowNs(CLOCK_MONOTONIC);
+            lateStart = std::max(0.0, static_cast<double>(start - at) / 1e9);
+            start = std::max(start, at);
+        }
         int64_t winStart = start + static_cast<int64_t>(o.warmup * 1e9);
         int64_t winEnd = winStart + static_cast<int64_t>(o.duration * 1e9);
         sh.windowStartMono.store(winStart);
@@ -999,6 +1009,14 @@ int main(int argc, char** argv) {
         int64_t w1 = nowNs(CLOCK_MONOTONIC);
         bool daemonAlive = o.pid <= 0 || ::kill(o.pid, 0) == 0;
 
+        // A sender that fell behind (more load than this machine can generate) stops 1 s after
+        // the window instead of sending the backlog: what it did not send counts neither as
+        // sent nor as lost, and window_pps shows the shortfall.
+        while (!sh.senderDone.load() && nowNs(CLOCK_MONOTONIC) < winEnd + 1'000'000'000 &&
+               !interrupted.load()) {
+            sleepUntil(nowNs(CLOCK_MONOTONIC) + 10'000'000);
+        }
+        sh.stopSender.store(true);
         tx.join();
         sleepUntil(nowNs(CLOCK_MONOTONIC) + static_cast<int64_t>(o.drain * 1e9));
         sh.stopReceiver.store(true);
@@ -1041,7 +1059,8 @@ int main(int argc, char** argv) {
             "duplicates=%llu reordered=%llu misrouted=%llu corrupt=%llu lossy_streams=%llu "
             "silent_streams=%llu window_s=%.3f window_relayed=%llu window_pps=%.0f "
             "lat_us_p50=%llu lat_us_p99=%llu lat_us_p999=%llu lat_us_max=%llu "
-            "krx_us_p50=%llu krx_us_p99=%llu late_ticks=%llu max_late_us=%llu",
+            "krx_us_p50=%llu krx_us_p99=%llu late_ticks=%llu max_late_us=%llu "
+            "late_start_s=%.3f",
             ok, 2 * ok, o.rate, headerSize + o.payload, o.warmup, (unsigned long long)sent,
             (unsigned long long)sendErrors, (unsigned long long)received, (unsigned long long)lost,
             sent ? 100.0 * static_cast<double>(lost) / static_cast<double>(sent) : 0.0,
@@ -1052,7 +1071,7 @@ int main(int argc, char** argv) {
             (unsigned long long)lat->percentile(0.5), (unsigned long long)lat->percentile(0.99),
             (unsigned long long)lat->percentile(0.999), (unsigned long long)lat->max,
             (unsigned long long)krx->percentile(0.5), (unsigned long long)krx->percentile(0.99),
-            (unsigned long long)sh.lateTicks, (unsigned long long)sh.maxLateUs);
+            (unsigned long long)sh.lateTicks, (unsigned long long)sh.maxLateUs, lateStart);
         if (o.pid > 0) {
             std::printf(
                 " daemon_cpu_s=%.2f daemon_clock_s=%.3f daemon_us_per_packet=%.3f "
@@ -1061,8 +1080,9 @@ int main(int argc, char** argv) {
         }
         std::printf(
             " gen_cpu_s=%.2f gen_us_per_packet=%.3f all_processes_cpu_s=%.2f "
-            "ksoftirqd_cpu_s=%.2f other_cpu_s=%.2f\n",
-            gen, perPacket(gen), machine, ksoft, other);
+            "ksoftirqd_cpu_s=%.2f other_cpu_s=%.2f stat_busy_cpu_s=%.2f cpuacct_cpu_s=%.3f\n",
+            gen, perPacket(gen), machine, ksoft, other, c1.statBusy - c0.statBusy,
+            c0.cpuacct < 0 ? -1.0 : c1.cpuacct - c0.cpuacct);
         std::fflush(stdout);
         if (lost || misrouted || corrupt || dups || streamsSilent || !daemonAlive) {
             status = 1;
@@ -1080,7 +1100,7 @@ int main(int argc, char** argv) {
     }
     bool wasInterrupted = interrupted.exchange(false);
     auto t1 = Clock::now();
-    auto deleteReplies = ngx.run(deletes, o.window);
+    auto deleteReplies = ngx.exchange(deletes, o.window, interrupted);
     size_t deleted = 0;
     for (auto& r : deleteReplies) {
         std::string why;

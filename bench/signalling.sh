@@ -29,7 +29,9 @@
 #   NG_LOAD [build/bench/ng_load]  KEEP_LOGS [0] (1 keeps the daemons' logs)
 set -euo pipefail
 
-root="$(cd "$(dirname "$0")/.." && pwd)"
+bench_name=signalling.sh
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 CYCLES="${CYCLES:-20000}"
 REPEAT="${REPEAT:-5}"
 WINDOW="${WINDOW:-32}"
@@ -40,29 +42,9 @@ PORT_MIN="${PORT_MIN:-20000}"
 PORT_MAX="${PORT_MAX:-65000}"
 NG_PORT="${NG_PORT:-19222}"
 TIME_LIMIT="${TIME_LIMIT:-300}"
-RTPRELAYD="${RTPRELAYD:-$root/build/rtprelayd}"
-NG_LOAD="${NG_LOAD:-$root/build/bench/ng_load}"
-KEEP_LOGS="${KEEP_LOGS:-0}"
 daemons=(rtprelay rtpengine)
 
-die() {
-    echo "signalling.sh: $*" >&2
-    exit 1
-}
-
-if [ -z "${RTPENGINE:-}" ]; then
-    for c in "$(command -v rtpengine 2>/dev/null || true)" /usr/bin/rtpengine /usr/sbin/rtpengine; do
-        if [ -n "$c" ] && [ -x "$c" ]; then
-            RTPENGINE="$c"
-            break
-        fi
-    done
-fi
-if [ -z "${RTPENGINE:-}" ] || [ ! -x "$RTPENGINE" ]; then
-    die "rtpengine not found: apt-get install --no-install-recommends rtpengine-daemon"
-fi
-[ -x "$RTPRELAYD" ] || die "$RTPRELAYD missing: run scripts/build"
-[ -x "$NG_LOAD" ] || die "$NG_LOAD missing: run scripts/build (target ng_load)"
+bench_require_tools
 if [ "$REPEAT" -lt 1 ] || [ "$CYCLES" -lt 1 ]; then
     die "CYCLES and REPEAT must be positive"
 fi
@@ -89,72 +71,21 @@ if [ "$hold_calls" -gt "$max_by_ports" ]; then
 fi
 [ "$hold_calls" -gt 0 ] || die "no room to hold calls (descriptors $nofile, ports $PORT_MIN-$PORT_MAX)"
 
-work="$(mktemp -d /tmp/rtprelay-bench.XXXXXX)"
-# A private copy: a concurrent rebuild of build/ must not swap the binary mid-run.
-cp "$RTPRELAYD" "$work/rtprelayd"
+bench_setup_work rtprelay-bench
 declare -A pid=()
 load_pid=""
 
-stop_pid() {
-    local p="$1"
-    [ -n "$p" ] || return 0
-    kill -TERM "$p" 2>/dev/null || return 0
-    for _ in $(seq 100); do
-        kill -0 "$p" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$p" 2>/dev/null || true
-    wait "$p" 2>/dev/null || true
-}
-
-# shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() {
-    stop_pid "$load_pid"
-    for d in "${!pid[@]}"; do
-        stop_pid "${pid[$d]}"
-    done
-    if [ "$KEEP_LOGS" = 1 ]; then
-        echo "logs kept in $work"
-    else
-        rm -rf "$work"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-hz="$(getconf CLK_TCK)"
-cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'; }
-# Ticks the machine's processes used: user nice system steal (interrupt time is not charged to
-# any process, the daemons' included, so it is left out on both sides).
-busy_ticks() { awk '/^cpu / {print $2 + $3 + $4 + $9}' /proc/stat; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 | wc -l; }
-field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$2" | head -1; }
-calc() { awk "BEGIN { printf \"%.${2:-1}f\", $1 }"; }
-median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{v[NR] = $1} END {
-    if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-range() { tr ' ' '\n' <<<"$1" | grep . | sort -g | sed -n '1p;$p' | paste -sd- -; }
 ng_port() { if [ "$1" = rtprelay ]; then echo "$NG_PORT"; else echo "$((NG_PORT + 1))"; fi; }
 
 # start_daemon NAME LOGFILE: starts rtprelay or rtpengine with the common options, waits for
 # ping; the PID goes to pid[NAME].
 start_daemon() {
-    local name="$1" log="$2" bin port
-    case "$name" in
-        rtprelay) bin="$work/rtprelayd" ;;
-        rtpengine) bin="$RTPENGINE" ;;
-    esac
-    port="$(ng_port "$name")"
-    "$bin" --config-file=none --foreground --log-stderr --table=-1 \
-        --interface=127.0.0.1 --listen-ng="127.0.0.1:$port" \
-        --port-min="$PORT_MIN" --port-max="$PORT_MAX" \
-        --delete-delay=0 --log-level="$LOG_LEVEL" </dev/null >>"$log" 2>&1 &
-    pid[$name]=$!
-    if ! "$NG_LOAD" ping "127.0.0.1:$port" --time-limit 10 >/dev/null ||
-        ! kill -0 "${pid[$name]}" 2>/dev/null; then
-        tail -20 "$log" >&2
-        die "$name did not answer ping on 127.0.0.1:$port"
-    fi
+    bench_start_daemon "$1" "$2" "127.0.0.1:$(ng_port "$1")" --table=-1 \
+        --interface=127.0.0.1 --port-min="$PORT_MIN" --port-max="$PORT_MAX" \
+        --delete-delay=0 --log-level="$LOG_LEVEL"
+    pid[$1]="$daemon_pid"
 }
 
 stop_daemon() {
@@ -199,6 +130,7 @@ measure_hold() {
     "$NG_LOAD" hold "127.0.0.1:$(ng_port "$name")" --count "$hold_calls" --window "$WINDOW" \
         --time-limit "$TIME_LIMIT" --prefix "hold$name" </dev/null >"$out" &
     load_pid=$!
+    bench_track "$load_pid"
     for _ in $(seq $((TIME_LIMIT * 10))); do
         grep -q '^READY' "$out" && break
         kill -0 "$load_pid" 2>/dev/null || break
@@ -213,6 +145,7 @@ measure_hold() {
     f1="$(fd_count "${pid[$name]}")"
     kill -USR1 "$load_pid"
     wait "$load_pid" || true
+    bench_untrack "$load_pid"
     load_pid=""
     stop_daemon "$name"
     grep -v READY "$out" | sed 's/ offer_rtt.*//; s/ delete_rtt.*//; s/^/  '"$name"': /'
@@ -228,8 +161,7 @@ measure_hold() {
 }
 
 started=$SECONDS
-relay_version="$("$work/rtprelayd" --version 2>&1 | head -1)"
-engine_version="$("$RTPENGINE" --version 2>&1 | sed -n 's/.*Version: *//p' | head -1)"
+bench_versions
 echo "signalling benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores"
 echo "  rtprelay:  $relay_version ($RTPRELAYD)"
 echo "  rtpengine: $engine_version ($RTPENGINE)"

@@ -214,8 +214,21 @@ OptionTable::OptionTable() {
         later("log-level-internals", 0, K::integer),
         later("thread-stack", 0, K::integer),
         later("poller-size", 0, K::integer),
-        later("io-uring", 0, K::flag),
-        later("io-uring-buffers", 0, K::integer),
+        available("io-uring", 0, K::flag, flagField(&Config::ioUring),
+                  "Relay media through io_uring where the kernel allows it (default on)"),
+        available(
+            "no-io-uring", 0, K::flag,
+            [](Config& config, const std::string& value) -> Rejection {
+                auto parsed = syntax::parseBoolean(value);
+                if (!parsed) {
+                    return parsed.error();
+                }
+                config.ioUring = config.ioUring && !*parsed;
+                return std::nullopt;
+            },
+            "Relay media through epoll (rtprelay extra; file: io-uring = false)"),
+        available("io-uring-buffers", 0, K::integer, intField(&Config::ioUringBuffers, 16, 32768),
+                  "Receive buffers of 4 KiB per media thread with io_uring (default 1024)"),
         later("evs-lib-path", 0, K::string),
 
         // Interfaces, ports, control listeners.
@@ -269,6 +282,10 @@ OptionTable::OptionTable() {
                   "Kernel forwarding table 0..63 (eBPF); -1 = userspace only"),
         available("no-fallback", 'F', K::flag, flagField(&Config::noFallback),
                   "Exit instead of relaying in userspace when the kernel path fails"),
+        available("kernel-table-size", 0, K::integer,
+                  intField(&Config::kernelTableSize, 1, 1048576),
+                  "Entries of the eBPF forwarding table, 1..1048576 (default 65536: "
+                  "12 MB + 2 MB per CPU)"),
         available("nftables-chain", 0, K::string, stringField(&Config::nftablesChain),
                   "Our nftables chain (default rtpengine_<table>; empty: none)"),
         available("nftables-base-chain", 0, K::string, stringField(&Config::nftablesBaseChain),

@@ -134,7 +134,11 @@ void Daemon::registerCommands() {
                             config_.listenTcpNg.end());
     interfaces_ = std::make_unique<media::InterfaceRegistry>(config_.interfaces, config_.portMin,
                                                              config_.portMax, controlEndpoints);
-    relay_ = std::make_unique<media::Relay>(static_cast<unsigned>(std::max(1, config_.numThreads)));
+    media::RelayOptions relayOptions;
+    relayOptions.ioUring = config_.ioUring;
+    relayOptions.ioUringBuffers = static_cast<unsigned>(config_.ioUringBuffers);
+    relay_ = std::make_unique<media::Relay>(static_cast<unsigned>(std::max(1, config_.numThreads)),
+                                            relayOptions);
     auto learning = config_.endpointLearning == config::EndpointLearning::off
                         ? media::LearningMode::off
                     : config_.endpointLearning == config::EndpointLearning::immediate
@@ -299,7 +303,19 @@ int Daemon::run() {
         bindOperatorListeners();
         bindListeners();
         relay_->start();
-        log::info(Subsystem::media, "Relaying media with {} worker threads", relay_->threads());
+        if (relay_->backend() == media::RelayBackend::ioUring) {
+            log::info(Subsystem::media,
+                      "Relaying media with {} worker threads (io_uring, {} receive buffers each)",
+                      relay_->threads(),
+                      media::ioUringBufferCount(static_cast<unsigned>(config_.ioUringBuffers)));
+        } else {
+            if (config_.ioUring) {
+                log::warning(Subsystem::media, "io_uring unavailable ({}): relaying through epoll",
+                             relay_->fallbackReason());
+            }
+            log::info(Subsystem::media, "Relaying media with {} worker threads (epoll)",
+                      relay_->threads());
+        }
         server_->start();
         if (cliServer_) {
             cliServer_->start();

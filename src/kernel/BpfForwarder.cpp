@@ -17,6 +17,7 @@
 #include <charconv>
 #include <cstring>
 #include <stdexcept>
+#include <utility>
 
 #include "kernel/LibbpfLog.h"
 
@@ -126,7 +127,9 @@ BpfForwarder::BpfForwarder(int table, const Options& options) : table_(table) {
     verdictsFd_ = bpf_map__fd(skeleton_->maps.rtpr_verdicts);
     classicFd_ = bpf_map__fd(skeleton_->maps.rtpr_classic);
     capacity_ = bpf_map__max_entries(skeleton_->maps.rtpr_forward);
-    if (origin_ != Origin::adopted) {
+    if (origin_ == Origin::resized) {
+        migrateResized();
+    } else if (origin_ != Origin::adopted) {
         pinNewMaps();
     }
     removeDefunctLinks();
@@ -134,6 +137,12 @@ BpfForwarder::BpfForwarder(int table, const Options& options) : table_(table) {
 }
 
 BpfForwarder::~BpfForwarder() = default;
+
+BpfForwarder::OwnedFd::~OwnedFd() {
+    if (fd >= 0) {
+        close(fd);
+    }
+}
 
 int BpfForwarder::programFd() const {
     return bpf_program__fd(skeleton_->progs.rtpr_ingress);
@@ -181,6 +190,10 @@ void BpfForwarder::adoptOrReplacePins(const Options& options) {
                   {"stats", skeleton_->maps.rtpr_stats},
                   {"verdicts", skeleton_->maps.rtpr_verdicts},
                   {"classic", skeleton_->maps.rtpr_classic}};
+    auto sized = [this](const bpf_map* map) {
+        // The table and its statistics are sized together; the others have fixed sizes.
+        return map == skeleton_->maps.rtpr_forward || map == skeleton_->maps.rtpr_stats;
+    };
     bool anyPinned = false;
     bool compatible = true;
     uint32_t pinnedCapacity = 0;
@@ -204,10 +217,7 @@ void BpfForwarder::adoptOrReplacePins(const Options& options) {
                          info.key_size == bpf_map__key_size(pin.map) &&
                          info.value_size == bpf_map__value_size(pin.map) &&
                          std::strncmp(info.name, bpf_map__name(pin.map), sizeof(info.name)) == 0;
-        // The table and its statistics are sized together; the others have fixed sizes.
-        bool sized =
-            pin.map == skeleton_->maps.rtpr_forward || pin.map == skeleton_->maps.rtpr_stats;
-        if (sized) {
+        if (sized(pin.map)) {
             if (pinnedCapacity == 0) {
                 pinnedCapacity = info.max_entries;
             }
@@ -225,33 +235,95 @@ void BpfForwarder::adoptOrReplacePins(const Options& options) {
     }
 
     if (anyPinned && compatible) {
+        // Another kernel-table-size: new table and statistics maps of the asked size, filled
+        // from the pinned ones after loading (migrateResized), the rest re-adopted as is.
+        const bool resize = pinnedCapacity != options.capacity;
         for (Pin& pin : pins) {
+            if (resize && sized(pin.map)) {
+                continue;
+            }
             if (int err = bpf_map__reuse_fd(pin.map, pin.fd); err != 0) {
                 fail(std::string("re-adopting pinned map ") + pin.name, err);
             }
         }
-        origin_ = Origin::adopted;
-    } else {
-        if (anyPinned) {
-            // Another layout (an older or newer rtprelay) or a half-written directory. A
-            // program still attached through old links keeps its maps until attach()
-            // moves the links to this program.
-            for (const Pin& pin : pins) {
-                std::string path = pinPath(pin.name);
-                if (unlink(path.c_str()) != 0 && errno != ENOENT) {
-                    fail("removing incompatible pinned map " + path, errno);
-                }
+        if (resize) {
+            previousCapacity_ = pinnedCapacity;
+            oldForwardFd_.fd = pins[1].fd;
+            oldStatsFd_.fd = pins[2].fd;
+            pins[1].fd = -1;
+            pins[2].fd = -1;
+            origin_ = Origin::resized;
+        } else {
+            origin_ = Origin::adopted;
+        }
+    } else if (anyPinned) {
+        // Another layout (an older or newer rtprelay) or a half-written directory. A
+        // program still attached through old links keeps its maps until attach() moves the
+        // links to this program.
+        for (const Pin& pin : pins) {
+            std::string path = pinPath(pin.name);
+            if (unlink(path.c_str()) != 0 && errno != ENOENT) {
+                fail("removing incompatible pinned map " + path, errno);
             }
-            origin_ = Origin::replaced;
         }
-        if (bpf_map__set_max_entries(skeleton_->maps.rtpr_forward, options.capacity) != 0 ||
-            bpf_map__set_max_entries(skeleton_->maps.rtpr_stats, options.capacity) != 0) {
-            fail("sizing the forwarding table", errno);
-        }
+        origin_ = Origin::replaced;
+    }
+    if (origin_ != Origin::adopted &&
+        (bpf_map__set_max_entries(skeleton_->maps.rtpr_forward, options.capacity) != 0 ||
+         bpf_map__set_max_entries(skeleton_->maps.rtpr_stats, options.capacity) != 0)) {
+        fail("sizing the forwarding table", errno);
     }
     for (const Pin& pin : pins) {
         if (pin.fd >= 0) {
             close(pin.fd);  // bpf_map__reuse_fd keeps a duplicate
+        }
+    }
+}
+
+void BpfForwarder::migrateResized() {
+    FdCloser oldForward{std::exchange(oldForwardFd_.fd, -1)};
+    FdCloser oldStats{std::exchange(oldStatsFd_.fd, -1)};
+    // Slots below both sizes keep their number and counters; entries whose slot is beyond
+    // the new size get a fresh one in rebuildSlots().
+    const uint32_t keptSlots = std::min(previousCapacity_, capacity_);
+    std::vector<rtprelay_stats> perCpu(cpus_);
+    rtprelay_addr key{};
+    rtprelay_addr next{};
+    const rtprelay_addr* previous = nullptr;
+    while (bpf_map_get_next_key(oldForward.fd, previous, &next) == 0) {
+        key = next;
+        previous = &key;
+        rtprelay_fwd_value value{};
+        if (bpf_map_lookup_elem(oldForward.fd, &key, &value) != 0) {
+            continue;  // removed meanwhile: nothing to carry over
+        }
+        if (bpf_map_update_elem(forwardFd_, &key, &value, BPF_NOEXIST) != 0) {
+            if (errno != E2BIG) {
+                fail("copying kernel entry " + entryName(key) + " to the resized table", errno);
+            }
+            ++droppedEntries_;  // a smaller table: these streams go back to userspace
+            continue;
+        }
+        ++migratedEntries_;
+        if (value.stats_slot < keptSlots &&
+            bpf_map_lookup_elem(oldStats.fd, &value.stats_slot, perCpu.data()) == 0) {
+            bpf_map_update_elem(statsFd_, &value.stats_slot, perCpu.data(), BPF_ANY);
+        }
+    }
+    // The new maps replace the old pins in one step each (rename over the old name), so
+    // that a crash in between leaves a directory that is either re-adopted or replaced.
+    for (const auto& [name, fd] : {std::pair<const char*, int>{"forward", forwardFd_},
+                                   std::pair<const char*, int>{"stats", statsFd_}}) {
+        std::string path = pinPath(name);
+        std::string fresh = path + "_resized";  // bpffs refuses names with a dot
+        unlink(fresh.c_str());
+        if (bpf_obj_pin(fd, fresh.c_str()) != 0) {
+            fail("pinning the resized map at " + fresh, errno);
+        }
+        if (rename(fresh.c_str(), path.c_str()) != 0) {
+            int err = errno;
+            unlink(fresh.c_str());
+            fail("replacing " + path + " with the resized map", err);
         }
     }
 }
@@ -482,7 +554,9 @@ void BpfForwarder::destroy() {
     for (const Attachment& a : attachments()) {
         detach(a.ifindex);
     }
-    for (const char* name : {"meta", "forward", "stats", "verdicts", "classic"}) {
+    // *_resized: left by a daemon that died while resizing.
+    for (const char* name :
+         {"meta", "forward", "stats", "verdicts", "classic", "forward_resized", "stats_resized"}) {
         std::string path = pinPath(name);
         if (unlink(path.c_str()) != 0 && errno != ENOENT) {
             fail("removing " + path, errno);
@@ -493,7 +567,10 @@ void BpfForwarder::destroy() {
     }
 }
 
-Result<uint32_t> BpfForwarder::upsert(const ForwardingRule& rule) {
+Result<uint32_t> BpfForwarder::upsert(const ForwardingRule& rule, bool* full) {
+    if (full) {
+        *full = false;
+    }
     if (auto why = rule.invalidReason()) {
         return Result<uint32_t>::failure("kernel entry " + rule.local.toString() + ": " + *why);
     }
@@ -506,6 +583,10 @@ Result<uint32_t> BpfForwarder::upsert(const ForwardingRule& rule) {
     if (!replacing) {
         auto fresh = slots_.acquire();
         if (!fresh) {
+            fullRefusals_.fetch_add(1, std::memory_order_relaxed);
+            if (full) {
+                *full = true;
+            }
             return Result<uint32_t>::failure("kernel entry " + rule.local.toString() + ": all " +
                                              std::to_string(capacity_) +
                                              " statistics slots in use");
@@ -523,6 +604,12 @@ Result<uint32_t> BpfForwarder::upsert(const ForwardingRule& rule) {
         int err = errno;
         if (!replacing) {
             slots_.release(slot);
+        }
+        if (err == E2BIG) {
+            fullRefusals_.fetch_add(1, std::memory_order_relaxed);
+            if (full) {
+                *full = true;
+            }
         }
         std::string why = err == E2BIG ? "table full (" + std::to_string(capacity_) + " entries)"
                                        : errnoText(err);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -51,10 +52,11 @@ class BpfForwarder {
 public:
     struct Options {
         std::string pinRoot = "/sys/fs/bpf/rtprelay";
-        // Entries in the forwarding table and statistics slots, used when the maps are
-        // created (re-adopted maps keep theirs). Memory, measured: ~184 B per entry for the
-        // preallocated hash plus 32 B per entry and possible CPU for the statistics; the
-        // default 65536 is 12 MB + 2 MB per CPU.
+        // Entries in the forwarding table and statistics slots (`kernel-table-size`).
+        // Pinned maps of another size are replaced by maps of this size, their entries
+        // and counters copied over (Origin::resized). Memory, measured: ~184 B per entry
+        // for the preallocated hash plus 32 B per entry and possible CPU for the
+        // statistics; the default 65536 is 12 MB + 2 MB per CPU.
         uint32_t capacity = RTPRELAY_DEFAULT_CAPACITY;
     };
 
@@ -63,6 +65,9 @@ public:
         created,   // nothing: new, empty maps
         adopted,   // maps of this layout version: entries and counters carried over
         replaced,  // maps of another layout: unpinned and recreated, entries lost
+        // maps of this layout but another capacity: the table and statistics maps are
+        // recreated with the new one and every entry that fits is copied with its counters
+        resized,
     };
 
     // Loads the program and creates or re-adopts the table's maps; mounts bpffs at
@@ -78,6 +83,13 @@ public:
     Origin origin() const { return origin_; }
     const std::string& pinDirectory() const { return pinDir_; }
     uint32_t capacity() const { return capacity_; }
+    // Origin::resized: the size found, and the entries copied over and left out (a smaller
+    // table than there were entries).
+    uint32_t previousCapacity() const { return previousCapacity_; }
+    size_t migratedEntries() const { return migratedEntries_; }
+    size_t droppedEntries() const { return droppedEntries_; }
+    // upsert() calls refused because every entry (or statistics slot) was taken.
+    uint64_t fullRefusals() const { return fullRefusals_.load(std::memory_order_relaxed); }
     // The loaded program (for BPF_PROG_TEST_RUN and diagnostics).
     int programFd() const;
 
@@ -95,8 +107,9 @@ public:
     void destroy();
 
     // Installs or replaces the entry for `rule.local` and returns its statistics slot.
-    // Replacing keeps the slot and its counters; a new entry gets a zeroed slot.
-    Result<uint32_t> upsert(const ForwardingRule& rule);
+    // Replacing keeps the slot and its counters; a new entry gets a zeroed slot. `full`, if
+    // given, tells a refusal for lack of room (counted in fullRefusals()) from other errors.
+    Result<uint32_t> upsert(const ForwardingRule& rule, bool* full = nullptr);
     // Removes the entry for `local`: true if there was one. Userspace takes over at once
     // because its socket never closed.
     Result<bool> erase(const net::Endpoint& local);
@@ -111,10 +124,15 @@ private:
     struct SkeletonDeleter {
         void operator()(rtprelay_bpf* skeleton) const;
     };
+    struct OwnedFd {
+        int fd = -1;
+        ~OwnedFd();
+    };
 
     void prepareDirectory(const Options& options);
     void adoptOrReplacePins(const Options& options);
     void pinNewMaps();
+    void migrateResized();
     void removeDefunctLinks();
     void rebuildSlots();
     int zeroStats(uint32_t slot);
@@ -133,6 +151,12 @@ private:
     int verdictsFd_ = -1;
     int classicFd_ = -1;
     unsigned int cpus_ = 1;
+    uint32_t previousCapacity_ = 0;
+    size_t migratedEntries_ = 0;
+    size_t droppedEntries_ = 0;
+    OwnedFd oldForwardFd_;
+    OwnedFd oldStatsFd_;
+    std::atomic<uint64_t> fullRefusals_{0};
 
     // Guards slots_ and the read-modify-write of upsert/erase/clear.
     mutable std::mutex mutex_;

@@ -75,7 +75,9 @@ void KernelPath::startForwarder(const config::Config& config, std::vector<std::s
                      "survive a restart only if the next daemon sees the same mount");
     }
     try {
-        auto forwarder = std::make_unique<BpfForwarder>(config.table, BpfForwarder::Options{});
+        BpfForwarder::Options options;
+        options.capacity = static_cast<uint32_t>(config.kernelTableSize);
+        auto forwarder = std::make_unique<BpfForwarder>(config.table, options);
         devices_ = mediaDevices(config);
         std::string attached;
         for (int ifindex : devices_) {
@@ -85,7 +87,15 @@ void KernelPath::startForwarder(const config::Config& config, std::vector<std::s
             attached += fmt::format("{}{} ({})", attached.empty() ? "" : ", ", name,
                                     mode == AttachMode::tcx ? "tcx" : "tc clsact");
         }
-        if (forwarder->origin() == BpfForwarder::Origin::adopted) {
+        if (forwarder->origin() == BpfForwarder::Origin::resized) {
+            log::notice(Subsystem::kernel,
+                        "Kernel table {} resized from {} to {} entries (kernel-table-size); {} "
+                        "entries of the previous run carried over, {} did not fit",
+                        config.table, forwarder->previousCapacity(), forwarder->capacity(),
+                        forwarder->migratedEntries(), forwarder->droppedEntries());
+        }
+        if (forwarder->origin() == BpfForwarder::Origin::adopted ||
+            forwarder->origin() == BpfForwarder::Origin::resized) {
             // Entries a previous daemon left keep forwarding until claimed or idle.
             if (auto entries = forwarder->entries()) {
                 for (const auto& rule : *entries) {
@@ -165,7 +175,12 @@ std::optional<uint32_t> KernelPath::install(const media::OffloadRequest& request
         return std::nullopt;
     }
     releaseOrphan(rule.local);
-    auto slot = forwarder_->upsert(rule);
+    bool full = false;
+    auto slot = forwarder_->upsert(rule, &full);
+    if (!slot && full) {
+        reportFullTable(rule.local);
+        return std::nullopt;
+    }
     if (!slot) {
         log::warning(Subsystem::kernel, "Stream {} stays in userspace: {}", rule.local.toString(),
                      slot.error());
@@ -174,6 +189,26 @@ std::optional<uint32_t> KernelPath::install(const media::OffloadRequest& request
     log::debug(Subsystem::kernel, "Kernelized {} -> {} from {}", rule.local.toString(),
                rule.outDestination.toString(), rule.outSource.toString());
     return *slot;
+}
+
+void KernelPath::reportFullTable(const net::Endpoint& local) {
+    // A full table refuses every new stream until calls end: one line per interval, with
+    // the count since the previous one, instead of one per stream.
+    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                            std::chrono::steady_clock::now().time_since_epoch())
+                            .count();
+    fullSinceReport_.fetch_add(1, std::memory_order_relaxed);
+    int64_t last = lastFullReport_.load(std::memory_order_relaxed);
+    if (now - last < kFullReportIntervalSeconds ||
+        !lastFullReport_.compare_exchange_strong(last, now, std::memory_order_relaxed)) {
+        return;  // reported recently, or another worker reports now
+    }
+    uint64_t refused = fullSinceReport_.exchange(0, std::memory_order_relaxed);
+    log::warning(Subsystem::kernel,
+                 "Kernel table {} is full ({} entries): stream {} stays in userspace ({} "
+                 "refused since the last report, {} in all); raise kernel-table-size",
+                 forwarder_->table(), forwarder_->capacity(), local.toString(), refused,
+                 forwarder_->fullRefusals());
 }
 
 void KernelPath::remove(const net::Endpoint& local) {
@@ -288,6 +323,8 @@ control::bencode::Value KernelPath::status() const {
         v.set("table", static_cast<int64_t>(forwarder_->table()));
         auto entries = forwarder_->entries();
         v.set("entries", static_cast<int64_t>(entries ? entries->size() : 0));
+        v.set("capacity", static_cast<int64_t>(forwarder_->capacity()));
+        v.set("table full refusals", static_cast<int64_t>(forwarder_->fullRefusals()));
         {
             std::lock_guard lock(mutex_);
             v.set("adopted entries", static_cast<int64_t>(orphans_.size()));
@@ -309,6 +346,8 @@ KernelPath::TableView KernelPath::tableView() const {
     if (!forwarder_) {
         return view;
     }
+    view.capacity = forwarder_->capacity();
+    view.fullRefusals = forwarder_->fullRefusals();
     auto entries = forwarder_->entries();
     if (!entries) {
         view.error = entries.error();

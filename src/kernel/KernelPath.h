@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -48,7 +50,9 @@ public:
         };
         std::vector<Entry> entries;
         std::optional<VerdictCounts> verdicts;
-        std::string error;  // why the table could not be read, if it could not
+        uint32_t capacity = 0;      // kernel-table-size in force
+        uint64_t fullRefusals = 0;  // streams left in userspace because the table was full
+        std::string error;          // why the table could not be read, if it could not
     };
     TableView tableView() const;
 
@@ -65,6 +69,9 @@ private:
     void startForwarder(const config::Config& config, std::vector<std::string>& problems);
     void startNftables(const config::Config& config, std::vector<std::string>& problems);
     void releaseOrphan(const net::Endpoint& local);
+    void reportFullTable(const net::Endpoint& local);
+
+    static constexpr int64_t kFullReportIntervalSeconds = 60;
 
     std::unique_ptr<BpfForwarder> forwarder_;
     std::unique_ptr<NftablesManager> nftables_;
@@ -72,6 +79,9 @@ private:
     mutable std::mutex mutex_;
     std::set<std::pair<std::array<uint8_t, 16>, uint16_t>> orphans_;
     bool keepEntries_ = false;
+    // Steady clock, seconds; the initial value lets the first refusal report at once.
+    std::atomic<int64_t> lastFullReport_{INT64_MIN / 2};
+    std::atomic<uint64_t> fullSinceReport_{0};
 };
 
 }  // namespace rtprelay::kernel

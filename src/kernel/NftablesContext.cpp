@@ -44,6 +44,10 @@ NftablesContext::Output NftablesContext::list(const std::string& command) {
     return execute(command, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE | NFT_CTX_OUTPUT_TERSE);
 }
 
+NftablesContext::Output NftablesContext::listText(const std::string& command) {
+    return execute(command, NFT_CTX_OUTPUT_TERSE);
+}
+
 NftablesContext::Output NftablesContext::listWithElements(const std::string& command) {
     return execute(command, NFT_CTX_OUTPUT_JSON | NFT_CTX_OUTPUT_HANDLE);
 }

@@ -27,6 +27,9 @@ public:
     Output run(const std::string& commands);
     // A `list ...` command with JSON output, rule handles and without set elements.
     Output list(const std::string& command);
+    // A `list ...` command in nft's own syntax, without set elements: the only output of
+    // nftables 1.0.6 that shows table and chain comments.
+    Output listText(const std::string& command);
     // Same, with set elements (tests and diagnostics).
     Output listWithElements(const std::string& command);
 

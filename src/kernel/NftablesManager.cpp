@@ -66,6 +66,11 @@ NftablesResult NftablesManager::inspect(const std::string& family,
     if (!table) {
         return NftablesResult::failure("cannot parse libnftables output for " + where(family));
     }
+    auto text = nft_.listText("list table " + family + " " + name);
+    if (!text.ok) {
+        return NftablesResult::failure("cannot list nftables " + where(family) + ": " + text.error);
+    }
+    table->addCommentsFromListing(text.text);
     return NftablesResult::success();
 }
 
@@ -156,9 +161,11 @@ std::string NftablesManager::setupCommands(const std::string& family,
         "udp dport @" + set + " counter accept comment \"" + settings_.portsComment() + "\"";
     const std::string marker = "continue comment \"" + settings_.markerComment() + "\"";
 
+    const std::string created =
+        "comment \"" + std::string(NftablesSettings::createdComment) + "\"; ";
     std::string c;
     if (!table) {
-        c += "create table " + family + " " + name + "\n";
+        c += "create table " + family + " " + name + " { " + created + "}\n";
     }
     if (cleanup.keptSet) {
         c += "flush set " + prefix + set + "\n";
@@ -179,7 +186,8 @@ std::string NftablesManager::setupCommands(const std::string& family,
     if (settings_.jumpsFromBaseChain()) {
         const std::string& base = settings_.baseChain;
         if (!table || table->findChain(base) == nullptr) {
-            c += "create chain " + prefix + base + " " + hook + "\n";
+            c += "create chain " + prefix + base + " { " + created +
+                 "type filter hook input priority 0; policy accept; }\n";
         }
         // ip: the protocol byte, as rtpengine matches it; ip6/inet: the transport header
         // after any IPv6 extension headers.
@@ -290,8 +298,50 @@ NftablesResult NftablesManager::shutdownLocked() {
             result = NftablesResult::failure("cannot remove nftables objects in " + where(family) +
                                              ": " + out.error);
         }
+        if (auto r = removeCreatedIfEmpty(family); !r && result) {
+            result = r;
+        }
     }
     return result;
+}
+
+NftablesResult NftablesManager::removeCreatedIfEmpty(const std::string& family) {
+    // Looked at afresh after our objects are gone: what is left decides.
+    std::optional<NftablesTable> table;
+    if (auto r = inspect(family, table); !r || !table) {
+        return r;
+    }
+    const std::string prefix = family + " " + std::string(NftablesSettings::tableName) + " ";
+    const auto& rules = table->rules();
+    std::string commands;
+    size_t keptChains = 0;
+    for (const auto& chain : table->chains()) {
+        // Ours to remove: still as we made it (comment, accept policy), no rule in it and
+        // no jump to it. A chain the operator started using stays.
+        bool used = std::any_of(rules.begin(), rules.end(), [&](const auto& r) {
+            return r.chain == chain.name || r.jumpTarget == chain.name;
+        });
+        if (chain.comment == NftablesSettings::createdComment && !used &&
+            (chain.hook.empty() || chain.policy == "accept")) {
+            commands += "delete chain " + prefix + chain.name + "\n";
+        } else {
+            ++keptChains;
+        }
+    }
+    if (table->tableComment() == NftablesSettings::createdComment && keptChains == 0 &&
+        table->sets().empty() && table->otherObjects() == 0) {
+        commands +=
+            "delete table " + family + " " + std::string(NftablesSettings::tableName) + "\n";
+    }
+    if (commands.empty()) {
+        return NftablesResult::success();
+    }
+    auto out = nft_.run(commands);
+    if (!out.ok) {
+        return NftablesResult::failure("cannot remove what rtprelay created in " + where(family) +
+                                       ": " + out.error);
+    }
+    return NftablesResult::success();
 }
 
 NftablesResult NftablesManager::status() {

@@ -21,7 +21,9 @@ namespace rtprelay::kernel {
 //    chain ours);
 //  - in <base> (created only when missing, never modified otherwise) a commented
 //    `... udp counter jump <chain>` rule, at the head unless append.
-// Nothing else is ever touched: not the table, not a base chain's policy, not other rules.
+// Nothing else is ever touched: not a table or base chain that existed before, not a base
+// chain's policy, not other rules. A table or base chain we had to create carries the comment
+// "created by rtprelay" and is deleted again at shutdown when it holds nothing else.
 // Objects survive the process (a crash leaves them); setup() removes such leftovers first.
 // Thread-safe; every call talks to the kernel under one mutex. Acts on the network namespace
 // of the thread that constructed it.
@@ -33,7 +35,8 @@ public:
     // ports currently added. A chain named <chain> that is not ours makes it fail without
     // changing anything. On failure nothing of ours is left behind.
     NftablesResult setup();
-    // Deletes our objects. Safe to call when they do not exist.
+    // Deletes our objects, then the table and base chain we created if nothing else is left
+    // in them. Safe to call when they do not exist.
     NftablesResult shutdown();
     // Success iff every family has our chain with our rules and the jump to it.
     NftablesResult status();
@@ -67,6 +70,9 @@ private:
     std::string elementCommands(const char* verb, const std::vector<uint16_t>& ports) const;
     std::string where(const std::string& family) const;
     NftablesResult shutdownLocked();
+    // Deletes the table and base chains that carry our "created" comment once nothing but
+    // our objects was in them.
+    NftablesResult removeCreatedIfEmpty(const std::string& family);
     NftablesResult removeOneByOne(const std::vector<uint16_t>& ports);
 
     const NftablesSettings settings_;

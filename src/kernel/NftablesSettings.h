@@ -20,6 +20,10 @@ struct NftablesSettings {
     std::vector<std::string> families{"ip", "ip6"};  // nft family keywords, no duplicates
 
     static constexpr std::string_view tableName = "filter";
+    // The comment on a table or base chain that did not exist until rtprelay created it: such
+    // an object is removed again once nothing but rtprelay's objects was in it. Shared by
+    // all tables, so whichever daemon leaves it empty removes it.
+    static constexpr std::string_view createdComment = "created by rtprelay";
 
     // Object names and comments that identify our objects.
     std::string portSet() const;        // "rtprelay_ports_N"

@@ -56,8 +56,8 @@ std::optional<NftablesTable> NftablesTable::parse(std::string_view text) {
             continue;
         }
         if (auto chain = item.find("chain"); chain != item.end() && chain->is_object()) {
-            table.chains_.push_back(
-                {stringAt(*chain, "name"), stringAt(*chain, "hook"), stringAt(*chain, "policy")});
+            table.chains_.push_back({stringAt(*chain, "name"), stringAt(*chain, "hook"),
+                                     stringAt(*chain, "policy"), stringAt(*chain, "comment")});
         } else if (auto rule = item.find("rule"); rule != item.end() && rule->is_object()) {
             Rule r;
             r.chain = stringAt(*rule, "chain");
@@ -74,9 +74,52 @@ std::optional<NftablesTable> NftablesTable::parse(std::string_view text) {
             table.sets_.push_back(stringAt(*set, "name"));
         } else if (auto t = item.find("table"); t != item.end() && t->is_object()) {
             table.tables_.push_back(stringAt(*t, "name"));
+            table.tableComment_ = stringAt(*t, "comment");
+        } else if (!item.contains("metainfo")) {
+            ++table.otherObjects_;
         }
     }
     return table;
+}
+
+void NftablesTable::addCommentsFromListing(std::string_view text) {
+    // Table level statements are indented by one tab, a chain's by two:
+    //   table ip filter {
+    //   \tcomment "..."
+    //   \tchain INPUT {
+    //   \t\tcomment "..."
+    auto quoted = [](std::string_view line, std::string_view prefix) -> std::optional<std::string> {
+        if (line.size() < prefix.size() + 1 || line.substr(0, prefix.size()) != prefix ||
+            line.back() != '"') {
+            return std::nullopt;
+        }
+        return std::string(line.substr(prefix.size(), line.size() - prefix.size() - 1));
+    };
+    Chain* current = nullptr;
+    size_t start = 0;
+    while (start < text.size()) {
+        size_t end = text.find('\n', start);
+        if (end == std::string_view::npos) {
+            end = text.size();
+        }
+        std::string_view line = text.substr(start, end - start);
+        start = end + 1;
+        if (line.size() > 1 && line[0] == '\t' && line[1] != '\t') {
+            current = nullptr;
+            if (auto comment = quoted(line, "\tcomment \"")) {
+                tableComment_ = *comment;
+            } else if (line.substr(0, 7) == "\tchain " && line.back() == '{') {
+                std::string_view name = line.substr(7, line.size() - 9);
+                auto it = std::find_if(chains_.begin(), chains_.end(),
+                                       [&](const Chain& c) { return c.name == name; });
+                current = it != chains_.end() ? &*it : nullptr;
+            }
+        } else if (current != nullptr) {
+            if (auto comment = quoted(line, "\t\tcomment \"")) {
+                current->comment = *comment;
+            }
+        }
+    }
 }
 
 const NftablesTable::Chain* NftablesTable::findChain(std::string_view name) const {

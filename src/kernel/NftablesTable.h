@@ -17,6 +17,7 @@ public:
         std::string name;
         std::string hook;    // empty for a regular chain
         std::string policy;  // base chains only
+        std::string comment;
     };
     struct Rule {
         std::string chain;
@@ -28,12 +29,19 @@ public:
 
     // nullopt when `json` is not libnftables output.
     static std::optional<NftablesTable> parse(std::string_view json);
+    // Fills in table and chain comments from the same table listed in nft's own syntax
+    // (`list table FAMILY NAME`): libnftables 1.0.6 leaves them out of its JSON.
+    void addCommentsFromListing(std::string_view text);
 
     const std::vector<Chain>& chains() const { return chains_; }
     const std::vector<Rule>& rules() const { return rules_; }
     const std::vector<std::string>& sets() const { return sets_; }
     // Table names, for `list tables` output.
     const std::vector<std::string>& tables() const { return tables_; }
+    const std::string& tableComment() const { return tableComment_; }
+    // Objects of any other kind (maps, flowtables, counters, quotas, ...): none of them is
+    // ever ours.
+    size_t otherObjects() const { return otherObjects_; }
 
     const Chain* findChain(std::string_view name) const;
     bool hasSet(std::string_view name) const;
@@ -45,6 +53,8 @@ private:
     std::vector<Rule> rules_;
     std::vector<std::string> sets_;
     std::vector<std::string> tables_;
+    std::string tableComment_;
+    size_t otherObjects_ = 0;
 };
 
 }  // namespace rtprelay::kernel

@@ -2,10 +2,14 @@
 
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/stat.h>
 #include <syslog.h>
+#include <unistd.h>
 
 #include <array>
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 
@@ -16,6 +20,8 @@ namespace rtprelay::log {
 namespace {
 
 std::atomic<int> currentLevel{6};
+// stderr is the journal's stream: each line starts with "<N>", its syslog severity.
+std::atomic<bool> severityPrefix{false};
 std::mutex configureMutex;
 // Loggers are replaced on reload; readers take a copy of the shared_ptr.
 std::shared_ptr<spdlog::logger> mainLogger;
@@ -42,6 +48,24 @@ spdlog::level::level_enum toSpdlog(Level l) {
             return spdlog::level::debug;
     }
     return spdlog::level::info;
+}
+
+// systemd passes a service whose stderr goes to the journal JOURNAL_STREAM=DEVICE:INODE of that
+// stream. journald reads a "<N>" line prefix as the line's severity (sd-daemon(3)); without it
+// every line would be stored as info.
+bool stderrIsJournal() {
+    const char* stream = std::getenv("JOURNAL_STREAM");
+    unsigned long long device = 0;
+    unsigned long long inode = 0;
+    struct stat st {};
+    return stream != nullptr && std::sscanf(stream, "%llu:%llu", &device, &inode) == 2 &&
+           ::fstat(STDERR_FILENO, &st) == 0 && st.st_dev == device && st.st_ino == inode;
+}
+
+void appendSeverityPrefix(std::string& line, int severity) {
+    if (severityPrefix.load(std::memory_order_relaxed)) {
+        line.append("<").append(std::to_string(severity)).append(">");
+    }
 }
 
 std::shared_ptr<spdlog::logger> loggerCopy(const std::shared_ptr<spdlog::logger>& which) {
@@ -110,9 +134,12 @@ void init(const Settings& settings) {
     currentLevel.store(settings.level);
 
     std::shared_ptr<spdlog::sinks::sink> sink;
+    // The journal time-stamps lines itself, and the severity prefix must come first.
+    bool journal = settings.toStderr && stderrIsJournal();
+    severityPrefix.store(journal);
     if (settings.toStderr) {
         sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
-        sink->set_pattern(settings.timestamps ? "[%Y-%m-%d %H:%M:%S.%f] %v" : "%v");
+        sink->set_pattern(settings.timestamps && !journal ? "[%Y-%m-%d %H:%M:%S.%f] %v" : "%v");
     } else {
         if (syslogIdent != settings.ident) {
             syslogIdent = settings.ident;
@@ -174,6 +201,7 @@ void writeLine(Level l, Subsystem s, std::string_view message) {
     }
     std::string line;
     line.reserve(message.size() + 48);
+    appendSeverityPrefix(line, static_cast<int>(l));
     line.append(levelName(l)).append(": ");
     if (!threadCallId.empty()) {
         line.append("[").append(threadCallId);
@@ -197,7 +225,9 @@ void cdr(std::string_view line) {
         return;
     }
     SyslogSink::setNextSeverity(LOG_INFO);
-    logger->info("CDR: {}", line);
+    std::string text;
+    appendSeverityPrefix(text, LOG_INFO);
+    logger->info("{}CDR: {}", text, line);
 }
 
 }  // namespace rtprelay::log

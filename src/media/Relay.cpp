@@ -2,10 +2,28 @@
 
 namespace rtprelay::media {
 
-Relay::Relay(unsigned threads) {
+Relay::Relay(unsigned threads, RelayOptions options) {
     for (unsigned i = 0; i < (threads == 0 ? 1 : threads); ++i) {
-        workers_.push_back(std::make_unique<RelayWorker>());
+        workers_.push_back(std::make_unique<RelayWorker>(options));
     }
+}
+
+RelayBackend Relay::backend() const {
+    for (const auto& w : workers_) {
+        if (w->backend() == RelayBackend::epoll) {
+            return RelayBackend::epoll;
+        }
+    }
+    return RelayBackend::ioUring;
+}
+
+std::string Relay::fallbackReason() const {
+    for (const auto& w : workers_) {
+        if (!w->fallbackReason().empty()) {
+            return w->fallbackReason();
+        }
+    }
+    return {};
 }
 
 Relay::~Relay() {

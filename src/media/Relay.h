@@ -1,6 +1,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "media/RelayWorker.h"
@@ -12,7 +13,7 @@ namespace rtprelay::media {
 // sets and the other reads stay inside one thread.
 class Relay {
 public:
-    explicit Relay(unsigned threads);
+    explicit Relay(unsigned threads, RelayOptions options = {});
     ~Relay();
 
     // The kernel fast path; set before start(). Null: everything stays in userspace.
@@ -22,6 +23,10 @@ public:
     void stop();
 
     unsigned threads() const { return static_cast<unsigned>(workers_.size()); }
+    // After start(): the backend every worker runs (io_uring unless one had to fall back)
+    // and the first fallback's reason.
+    RelayBackend backend() const;
+    std::string fallbackReason() const;
     void setRoutes(uint64_t callKey, std::vector<SocketRoute> routes);
     void removeCall(uint64_t callKey) { setRoutes(callKey, {}); }
     RelayTotals totals() const;

@@ -361,6 +361,10 @@ CliAnswer CliCommands::params(const Words& w) {
                 out += fmt::format("{}: {} => {}\n", params_[i].name, now, start);
             }
         }
+        // rtpengine answers nothing here; a line keeps an empty answer meaning "no service".
+        if (out.empty()) {
+            out = "No parameter differs from its start value.\n";
+        }
         return CliAnswer::ok(std::move(out));
     }
     return unknown(w, 0);

@@ -99,6 +99,11 @@ void kernelPath(PrometheusWriter& w, const StatisticsSnapshot& s) {
           s.kernelEntries);
     w.add("rtprelay_kernel_adopted_entries", gauge,
           "Kernel entries left by a previous daemon that still forward", {}, s.adoptedEntries);
+    w.add("rtprelay_kernel_table_capacity", gauge,
+          "Entries the kernel forwarding table can hold (kernel-table-size)", {}, s.kernelCapacity);
+    w.add("rtprelay_kernel_table_full_total", counter,
+          "Streams left in userspace because the kernel forwarding table was full", {},
+          s.kernelFullRefusals);
     w.add("rtprelay_nftables_managed", gauge,
           "1 when rtprelay manages its nftables chain and rules", {},
           uint64_t{s.nftablesManaged ? 1u : 0u});

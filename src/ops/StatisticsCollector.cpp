@@ -127,6 +127,8 @@ StatisticsSnapshot StatisticsCollector::collect() {
             s.adoptedEntries += e.adopted ? 1 : 0;
         }
         s.verdicts = view.verdicts;
+        s.kernelCapacity = view.capacity;
+        s.kernelFullRefusals = view.fullRefusals;
     }
     return s;
 }

@@ -24,6 +24,8 @@ extern char** environ;
 namespace rtprelay::test {
 namespace {
 
+constexpr const char* kNoDifference = "No parameter differs from its start value.\n";
+
 using control::bencode::Value;
 using namespace std::chrono_literals;
 
@@ -372,7 +374,7 @@ TEST_F(Cli, ParamsShowStartCurrentDiffAndRevert) {
     EXPECT_NE(start.find("table = -1\n"), std::string::npos) << start;
     EXPECT_NE(start.find("port-min = " + std::to_string(portMin_) + "\n"), std::string::npos);
     EXPECT_EQ(cli("params current"), start);
-    EXPECT_EQ(cli("params diff"), "");
+    EXPECT_EQ(cli("params diff"), kNoDifference);
 
     cli("set timeout 90");
     cli("set maxsessions 10");
@@ -383,7 +385,7 @@ TEST_F(Cli, ParamsShowStartCurrentDiffAndRevert) {
     EXPECT_EQ(cli("params diff"), "max-sessions: -1 => 10\ntimeout: 60 => 90\n");
     EXPECT_EQ(cli("params revert"), "max-sessions: 10 => -1\ntimeout: 90 => 60\n");
     EXPECT_EQ(cli("list timeout"), "TIMEOUT=60\n");
-    EXPECT_EQ(cli("params diff"), "");
+    EXPECT_EQ(cli("params diff"), kNoDifference);
 }
 
 TEST_F(Cli, WrongArgumentsGetRtpenginesErrorTexts) {
@@ -405,7 +407,7 @@ TEST_F(Cli, WrongArgumentsGetRtpenginesErrorTexts) {
     EXPECT_EQ(cli("terminate"), "More parameters required.\n");
     // Nothing changed.
     EXPECT_EQ(cli("list timeout"), "TIMEOUT=60\n");
-    EXPECT_EQ(cli("params diff"), "");
+    EXPECT_EQ(cli("params diff"), kNoDifference);
 }
 
 TEST_F(Cli, TerminateEndsCallsWithForcedCdrs) {

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,14 +54,11 @@ std::string DaemonProcess::binary() {
 }
 
 static pid_t spawn(const std::vector<std::string>& args, const std::string& logPath,
-                   std::optional<unsigned> fileLimit) {
+                   const std::function<void()>& inChild) {
     pid_t pid = ::fork();
     if (pid == 0) {
-        if (fileLimit) {
-            rlimit limit{*fileLimit, *fileLimit};
-            if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
-                ::_exit(126);
-            }
+        if (inChild) {
+            inChild();
         }
         int fd = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
@@ -86,7 +82,7 @@ static pid_t spawn(const std::vector<std::string>& args, const std::string& logP
 }
 
 DaemonProcess::DaemonProcess(std::vector<std::string> args, std::string logPath,
-                             std::optional<unsigned> fileLimit)
+                             std::function<void()> inChild)
     : logPath_(std::move(logPath)) {
     if (logPath_.empty()) {
         char tmpl[] = "/tmp/rtprelayd-log-XXXXXX";
@@ -95,7 +91,7 @@ DaemonProcess::DaemonProcess(std::vector<std::string> args, std::string logPath,
         logPath_ = tmpl;
         ownLog_ = true;
     }
-    pid_ = spawn(args, logPath_, fileLimit);
+    pid_ = spawn(args, logPath_, inChild);
 }
 
 DaemonProcess::~DaemonProcess() {

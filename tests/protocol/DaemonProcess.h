@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,10 +29,9 @@ private:
 // rtprelayd run as a child of the test, with stderr captured to a file.
 class DaemonProcess {
 public:
-    // `fileLimit`: soft and hard RLIMIT_NOFILE of the daemon from its start (it cannot raise
-    // them), as a systemd LimitNOFILE= would set.
+    // `inChild` runs in the forked child before exec (e.g. to restrict its system calls).
     explicit DaemonProcess(std::vector<std::string> args, std::string logPath = {},
-                           std::optional<unsigned> fileLimit = std::nullopt);
+                           std::function<void()> inChild = {});
     ~DaemonProcess();
     DaemonProcess(const DaemonProcess&) = delete;
     DaemonProcess& operator=(const DaemonProcess&) = delete;

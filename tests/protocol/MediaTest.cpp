@@ -1,5 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <iterator>
 #include <thread>
 
 #include "protocol/MediaPeer.h"
@@ -34,9 +42,21 @@ struct PeerPair {
     }
 };
 
-class Media : public SignallingFixture {
+// Every media test runs against both relay backends: io_uring (the default) and epoll.
+class Media : public SignallingFixture, public ::testing::WithParamInterface<std::string> {
 protected:
     void SetUp() override { startDaemon({"--delete-delay=0"}); }
+
+    void startDaemon(std::vector<std::string> extra = {}) {
+        bool uring = GetParam() == "io_uring";
+        extra.push_back(uring ? "--io-uring" : "--no-io-uring");
+        SignallingFixture::startDaemon(extra);
+        if (HasFatalFailure()) {
+            return;
+        }
+        // The start-up line names the backend the workers run.
+        ASSERT_TRUE(daemon_->waitForLog(uring ? "(io_uring, " : "(epoll)", 2s)) << daemon_->log();
+    }
 
     RelayPorts setUpCall(const std::string& callId, const MediaPeer& caller,
                          const MediaPeer& callee, Value offerExtra = Value::dict(),
@@ -68,7 +88,7 @@ protected:
     }
 };
 
-TEST_F(Media, RelaysRtpBothWaysFromTheAdvertisedPorts) {
+TEST_P(Media, RelaysRtpBothWaysFromTheAdvertisedPorts) {
     PeerPair caller, callee;
     auto ports = setUpCall("m-1", *caller.rtp, *callee.rtp);
     for (uint16_t i = 0; i < 50; ++i) {
@@ -101,7 +121,7 @@ TEST_F(Media, RelaysRtpBothWaysFromTheAdvertisedPorts) {
               100);
 }
 
-TEST_F(Media, RtcpOnItsOwnPortAndMuxedIsForwardedAndParsed) {
+TEST_P(Media, RtcpOnItsOwnPortAndMuxedIsForwardedAndParsed) {
     PeerPair caller, callee;
     auto ports = setUpCall("m-2", *caller.rtp, *callee.rtp);
     net::Endpoint callerRtcp(ports.towardsCaller.address(), ports.towardsCaller.port() + 1);
@@ -125,7 +145,7 @@ TEST_F(Media, RtcpOnItsOwnPortAndMuxedIsForwardedAndParsed) {
     EXPECT_EQ(both[0].from, muxed.towardsCallee);
 }
 
-TEST_F(Media, RtpBleedAttackerGetsNothingAndInjectsNothing) {
+TEST_P(Media, RtpBleedAttackerGetsNothingAndInjectsNothing) {
     PeerPair caller, callee;
     auto ports = setUpCall("bleed", *caller.rtp, *callee.rtp);
     // The real parties start talking: both endpoints are confirmed.
@@ -159,7 +179,7 @@ TEST_F(Media, RtpBleedAttackerGetsNothingAndInjectsNothing) {
     EXPECT_EQ(stream(q, "callee").find("foreign source drops")->integer(), 100);
 }
 
-TEST_F(Media, HeuristicLearnsANattedSourceWithinTheFirstPackets) {
+TEST_P(Media, HeuristicLearnsANattedSourceWithinTheFirstPackets) {
     PeerPair caller, callee;
     auto ports = setUpCall("nat", *caller.rtp, *callee.rtp);
     // The caller's packets come from another port than its SDP says (NAT).
@@ -183,7 +203,7 @@ protected:
     void SetUp() override {}
 };
 
-TEST_F(MediaLearning, ImmediateTakesTheFirstSource) {
+TEST_P(MediaLearning, ImmediateTakesTheFirstSource) {
     startDaemon({"--endpoint-learning=immediate"});
     PeerPair caller, callee;
     auto ports = setUpCall("imm", *caller.rtp, *callee.rtp);
@@ -197,7 +217,7 @@ TEST_F(MediaLearning, ImmediateTakesTheFirstSource) {
     EXPECT_EQ(callee.rtp->drain().size(), 0u);
 }
 
-TEST_F(MediaLearning, OffSendsToTheSdpAddressWhateverTheSource) {
+TEST_P(MediaLearning, OffSendsToTheSdpAddressWhateverTheSource) {
     startDaemon({"--endpoint-learning=off"});
     PeerPair caller, callee;
     auto ports = setUpCall("off", *caller.rtp, *callee.rtp);
@@ -211,7 +231,7 @@ TEST_F(MediaLearning, OffSendsToTheSdpAddressWhateverTheSource) {
     EXPECT_EQ(natted.drain(100ms).size(), 0u);
 }
 
-TEST_F(MediaLearning, DelayedWaitsForTheWindowBeforeFollowingTheSource) {
+TEST_P(MediaLearning, DelayedWaitsForTheWindowBeforeFollowingTheSource) {
     startDaemon({"--endpoint-learning=delayed"});
     PeerPair caller, callee;
     auto ports = setUpCall("del", *caller.rtp, *callee.rtp);
@@ -228,7 +248,7 @@ TEST_F(MediaLearning, DelayedWaitsForTheWindowBeforeFollowingTheSource) {
     EXPECT_EQ(natted.drain().size(), 1u);
 }
 
-TEST_F(Media, StrictSourceDropsOtherAddressesEvenWhileLearning) {
+TEST_P(Media, StrictSourceDropsOtherAddressesEvenWhileLearning) {
     PeerPair caller, callee;
     Value flags = Value::dict();
     Value list = Value::list();
@@ -244,7 +264,7 @@ TEST_F(Media, StrictSourceDropsOtherAddressesEvenWhileLearning) {
     EXPECT_EQ(stream(q, "caller").find("foreign source drops")->integer(), 1);
 }
 
-TEST_F(Media, MediaHandoverFollowsAPartyThatMoves) {
+TEST_P(Media, MediaHandoverFollowsAPartyThatMoves) {
     PeerPair caller, callee;
     Value flags = Value::dict();
     Value list = Value::list();
@@ -261,7 +281,7 @@ TEST_F(Media, MediaHandoverFollowsAPartyThatMoves) {
     EXPECT_EQ(caller.rtp->drain(100ms).size(), 0u);
 }
 
-TEST_F(Media, BlockAndUnblockMedia) {
+TEST_P(Media, BlockAndUnblockMedia) {
     PeerPair caller, callee;
     auto ports = setUpCall("block", *caller.rtp, *callee.rtp);
     auto block = command("block media");
@@ -287,7 +307,7 @@ TEST_F(Media, BlockAndUnblockMedia) {
     EXPECT_EQ(callee.rtp->drain().size() + caller.rtp->drain().size(), 0u);
 }
 
-TEST_F(Media, BadPacketsAreDroppedAndCountedAndTheRelayGoesOn) {
+TEST_P(Media, BadPacketsAreDroppedAndCountedAndTheRelayGoesOn) {
     PeerPair caller, callee;
     auto ports = setUpCall("bad", *caller.rtp, *callee.rtp);
     caller.rtp->send(ports.towardsCaller, {0x01, 0x02, 0x03});                 // garbage
@@ -314,7 +334,7 @@ TEST_F(Media, BadPacketsAreDroppedAndCountedAndTheRelayGoesOn) {
     EXPECT_TRUE(daemon_->running());
 }
 
-TEST_F(Media, TelephoneEventAndEveryPayloadTypeIsRelayedAndRecorded) {
+TEST_P(Media, TelephoneEventAndEveryPayloadTypeIsRelayedAndRecorded) {
     PeerPair caller, callee;
     auto ports = setUpCall("pt", *caller.rtp, *callee.rtp);
     caller.rtp->send(ports.towardsCaller, rtpPacket(1, 0x1111, 0xA1, 0));
@@ -336,7 +356,7 @@ protected:
     void SetUp() override {}
 };
 
-TEST_F(MediaOptions, TosIsSetOnRelayedPackets) {
+TEST_P(MediaOptions, TosIsSetOnRelayedPackets) {
     startDaemon({"--tos=184"});
     PeerPair caller, callee;
     auto ports = setUpCall("tos", *caller.rtp, *callee.rtp);
@@ -356,7 +376,7 @@ TEST_F(MediaOptions, TosIsSetOnRelayedPackets) {
     EXPECT_EQ(got2[0].tos, 46 << 2);
 }
 
-TEST_F(MediaOptions, TimeoutEndsACallWithoutMediaButNotOneWithMedia) {
+TEST_P(MediaOptions, TimeoutEndsACallWithoutMediaButNotOneWithMedia) {
     startDaemon({"--timeout=2", "--log-facility-cdr=local2", "--delete-delay=0"});
     PeerPair caller, callee, c2, d2;
     setUpCall("quiet", *caller.rtp, *callee.rtp);
@@ -377,7 +397,7 @@ TEST_F(MediaOptions, TimeoutEndsACallWithoutMediaButNotOneWithMedia) {
               1);
 }
 
-TEST_F(MediaOptions, SilentTimeoutGovernsHeldCallsAndFinalTimeoutEndsAnyCall) {
+TEST_P(MediaOptions, SilentTimeoutGovernsHeldCallsAndFinalTimeoutEndsAnyCall) {
     startDaemon({"--timeout=1", "--silent-timeout=3", "--final-timeout=6"});
     PeerPair caller, callee;
     // Both sides announce they will not send: only silent-timeout applies.
@@ -389,7 +409,7 @@ TEST_F(MediaOptions, SilentTimeoutGovernsHeldCallsAndFinalTimeoutEndsAnyCall) {
     EXPECT_TRUE(daemon_->waitForLog("Closing call due to timeout (silent-timeout)", 1s));
 }
 
-TEST_F(MediaOptions, FinalTimeoutEndsACallWithMedia) {
+TEST_P(MediaOptions, FinalTimeoutEndsACallWithMedia) {
     startDaemon({"--final-timeout=2"});
     PeerPair caller, callee;
     auto ports = setUpCall("final", *caller.rtp, *callee.rtp);
@@ -401,7 +421,7 @@ TEST_F(MediaOptions, FinalTimeoutEndsACallWithMedia) {
     EXPECT_TRUE(daemon_->waitForLog("Closing call due to final timeout", 1s));
 }
 
-TEST_F(MediaOptions, CdrLineCarriesTagsReasonAndPerStreamCounters) {
+TEST_P(MediaOptions, CdrLineCarriesTagsReasonAndPerStreamCounters) {
     startDaemon({"--log-facility-cdr=local2", "--delete-delay=0"});
     PeerPair caller, callee;
     auto ports = setUpCall("cdr-1", *caller.rtp, *callee.rtp);
@@ -427,6 +447,103 @@ TEST_F(MediaOptions, CdrLineCarriesTagsReasonAndPerStreamCounters) {
     }
     EXPECT_TRUE(daemon_->waitForLog("Final packet stats:", 1s));
 }
+
+TEST_P(Media, ReSignallingMidStreamKeepsRelayingAndDeletingFreesThePorts) {
+    PeerPair caller, callee;
+    auto ports = setUpCall("resig", *caller.rtp, *callee.rtp);
+    for (uint16_t i = 0; i < 20; ++i) {
+        caller.rtp->send(ports.towardsCaller, rtpPacket(i, 0x1111, 0xA1));
+    }
+    EXPECT_EQ(countMarked(callee.rtp->drain(), 0xA1), 20u);
+    // A re-INVITE: the worker swaps the call's routes while the sockets stay.
+    auto again = setUpCall("resig", *caller.rtp, *callee.rtp);
+    ASSERT_EQ(again.towardsCaller, ports.towardsCaller);
+    for (uint16_t i = 20; i < 40; ++i) {
+        caller.rtp->send(ports.towardsCaller, rtpPacket(i, 0x1111, 0xA1));
+        callee.rtp->send(ports.towardsCallee, rtpPacket(i, 0x2222, 0xB2));
+    }
+    EXPECT_EQ(countMarked(callee.rtp->drain(), 0xA1), 20u);
+    EXPECT_EQ(countMarked(caller.rtp->drain(), 0xB2), 20u);
+
+    Value d = request(del("resig"));
+    ASSERT_EQ(resultOf(d), "ok") << errorReasonOf(d);
+    // Nothing in the relay holds the sockets any more: their ports can be bound at once.
+    for (const auto& port : {ports.towardsCaller, ports.towardsCallee}) {
+        EXPECT_NO_THROW(MediaPeer("127.0.0.1", port.port())) << port.toString();
+        EXPECT_NO_THROW(MediaPeer("127.0.0.1", port.port() + 1)) << port.toString();
+    }
+}
+
+TEST_P(Media, ABurstLargerThanTheReceiveBuffersIsRelayedWhole) {
+    SignallingFixture::daemon_.reset();
+    startDaemon({"--delete-delay=0", "--io-uring-buffers=16"});
+    PeerPair caller, callee;
+    auto ports = setUpCall("burst", *caller.rtp, *callee.rtp);
+    // Bursts of far more packets than buffers, each sent without a pause: the receives run
+    // out of buffers and start again once sends give them back; the socket queues the rest
+    // meanwhile. (Bursts stay small enough for the peers' socket buffers.)
+    constexpr uint16_t bursts = 4;
+    constexpr uint16_t burst = 50;
+    for (uint16_t b = 0; b < bursts; ++b) {
+        for (uint16_t i = 0; i < burst; ++i) {
+            caller.rtp->send(ports.towardsCaller, rtpPacket(b * burst + i, 0x1111, 0xA1));
+        }
+        std::this_thread::sleep_for(20ms);
+    }
+    auto got = callee.rtp->drain(500ms);
+    EXPECT_EQ(countMarked(got, 0xA1), bursts * burst);
+    Value q = query("burst");
+    EXPECT_EQ(stream(q, "caller").find("stats")->find("packets")->integer(), bursts * burst);
+}
+
+// io_uring forbidden to the daemon (as container runtimes' default seccomp profiles do):
+// it says so and relays through epoll.
+class MediaWithoutIoUring : public Media {
+protected:
+    void SetUp() override {
+        daemonInChild_ = [] {
+            sock_filter filter[] = {
+                BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(seccomp_data, nr)),
+                BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (EPERM & SECCOMP_RET_DATA)),
+                BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+            };
+            sock_fprog program{static_cast<unsigned short>(std::size(filter)), filter};
+            if (::prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+                ::syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &program) != 0) {
+                ::_exit(126);
+            }
+        };
+        SignallingFixture::startDaemon({"--delete-delay=0"});
+    }
+};
+
+TEST_F(MediaWithoutIoUring, FallsBackToEpollWithALogLine) {
+    ASSERT_TRUE(
+        daemon_->waitForLog("io_uring unavailable (io_uring_setup: Operation not "
+                            "permitted): relaying through epoll",
+                            2s))
+        << daemon_->log();
+    EXPECT_TRUE(daemon_->waitForLog("worker threads (epoll)", 1s));
+    PeerPair caller, callee;
+    auto ports = setUpCall("fallback", *caller.rtp, *callee.rtp);
+    for (uint16_t i = 0; i < 10; ++i) {
+        caller.rtp->send(ports.towardsCaller, rtpPacket(i, 0x1111, 0xA1));
+        callee.rtp->send(ports.towardsCallee, rtpPacket(i, 0x2222, 0xB2));
+    }
+    EXPECT_EQ(countMarked(callee.rtp->drain(), 0xA1), 10u);
+    EXPECT_EQ(countMarked(caller.rtp->drain(), 0xB2), 10u);
+}
+
+std::string backendName(const ::testing::TestParamInfo<std::string>& info) {
+    return info.param;
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, Media, ::testing::Values("io_uring", "epoll"), backendName);
+INSTANTIATE_TEST_SUITE_P(Backends, MediaLearning, ::testing::Values("io_uring", "epoll"),
+                         backendName);
+INSTANTIATE_TEST_SUITE_P(Backends, MediaOptions, ::testing::Values("io_uring", "epoll"),
+                         backendName);
 
 }  // namespace
 }  // namespace rtprelay::test

@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -304,7 +305,14 @@ TEST_F(Robustness, FileLimitRefusesOffersClearlyKeepsListenersServingAndRecovers
            8) {
         ++limit;
     }
-    fileLimit_ = limit;
+    // Soft and hard limit from the start, as systemd's LimitNOFILE= sets them: the daemon
+    // cannot raise them.
+    daemonInChild_ = [limit] {
+        rlimit r{limit, limit};
+        if (::setrlimit(RLIMIT_NOFILE, &r) != 0) {
+            ::_exit(126);
+        }
+    };
     startDaemon(extra);
     ASSERT_EQ(descriptorNumbers(daemon_->pid()), idle);
 
@@ -325,7 +333,7 @@ TEST_F(Robustness, FileLimitRefusesOffersClearlyKeepsListenersServingAndRecovers
     EXPECT_EQ(errorReasonOf(*refused), "Ran out of ports");
     ASSERT_NE(refused->find("warning"), nullptr);
     EXPECT_EQ(refused->find("warning")->str(), "Open file limit reached (RLIMIT_NOFILE " +
-                                                   std::to_string(*fileLimit_) +
+                                                   std::to_string(limit) +
                                                    "): no socket for a new port");
     EXPECT_EQ(errorReasonOf(query("fd-2")), "Unknown call-id");
     EXPECT_EQ(callCount(), 2u);

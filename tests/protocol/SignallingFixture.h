@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <optional>
+#include <functional>
 #include <regex>
 #include <string>
 #include <vector>
@@ -62,7 +62,7 @@ protected:
     // A new daemon with the arguments of the last startDaemon() (same ports).
     void restartDaemon() {
         client_.reset();
-        daemon_ = std::make_unique<DaemonProcess>(args_, std::string(), fileLimit_);
+        daemon_ = std::make_unique<DaemonProcess>(args_, std::string(), daemonInChild_);
         server_ = net::Endpoint(net::IpAddress::loopback(net::Family::ipv4), ngPort_);
         ASSERT_TRUE(waitForPong(server_, std::chrono::seconds(5))) << daemon_->log();
         client_ = std::make_unique<NgUdpClient>(server_);
@@ -198,12 +198,12 @@ protected:
     }
 
     std::vector<std::string> args_;
-    std::optional<unsigned> fileLimit_;  // RLIMIT_NOFILE of the next daemon started
     int portMin_ = 0;
     int portMax_ = 0;
     uint16_t ngPort_ = 0;
     net::Endpoint server_;
     std::unique_ptr<DaemonProcess> daemon_;
+    std::function<void()> daemonInChild_;  // runs in the daemon's process before exec
     std::unique_ptr<NgUdpClient> client_;
 };
 

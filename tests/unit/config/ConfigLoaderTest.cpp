@@ -104,6 +104,7 @@ TEST(ConfigLoader, DefaultsAreRtpengineCodeDefaults) {
     EXPECT_EQ(c.deleteDelay, 30);
     EXPECT_EQ(c.table, -1);
     EXPECT_FALSE(c.noFallback);
+    EXPECT_EQ(c.kernelTableSize, 65536);
     EXPECT_EQ(c.nftablesChain, "");
     EXPECT_EQ(c.nftablesBaseChain, "INPUT");
     EXPECT_FALSE(c.nftablesAppend);
@@ -198,6 +199,7 @@ TEST(ConfigLoader, FieldsOfNotYetSupportedOptionsAreStored) {
                                "--listen-http=2225",
                                "-F",
                                "--nftables-append",
+                               "--kernel-table-size=4096",
                                "--nftables-family=ip6",
                                "--nftables-base-chain=",
                                "--homer",
@@ -219,6 +221,7 @@ TEST(ConfigLoader, FieldsOfNotYetSupportedOptionsAreStored) {
     EXPECT_EQ(endpointStrings(c.listenCli), Strings{"127.0.0.1:9900"});
     EXPECT_EQ(endpointStrings(c.listenHttp), (Strings{"0.0.0.0:2225", "[::]:2225"}));
     EXPECT_TRUE(c.noFallback);
+    EXPECT_EQ(c.kernelTableSize, 4096);
     EXPECT_TRUE(c.nftablesAppend);
     EXPECT_EQ(c.nftablesFamily, "ip6");
     EXPECT_EQ(c.nftablesBaseChain, "");
@@ -482,6 +485,26 @@ TEST(ConfigLoader, MalformedFileLines) {
               "invalid value '10 000' for option 'port-min': not an integer");
 }
 
+TEST(ConfigLoader, IoUringIsOnByDefaultAndCanBeSwitchedOff) {
+    Config defaults = loaded(minimal({}));
+    EXPECT_TRUE(defaults.ioUring);
+    EXPECT_EQ(defaults.ioUringBuffers, 1024);
+    Config off = loaded(minimal({"--no-io-uring", "--io-uring-buffers=64"}));
+    EXPECT_FALSE(off.ioUring);
+    EXPECT_EQ(off.ioUringBuffers, 64);
+    EXPECT_TRUE(loaded(minimal({"--io-uring"})).ioUring);
+    TempDir dir;
+    std::string path = dir.write("r.conf",
+                                 "[rtpengine]\ninterface = 127.0.0.1\nlisten-ng = 2223\n"
+                                 "io-uring = false\nio-uring-buffers = 16384\n");
+    Config file = loaded({"x", "--config-file=" + path});
+    EXPECT_FALSE(file.ioUring);
+    EXPECT_EQ(file.ioUringBuffers, 16384);
+    EXPECT_TRUE(file.unsupportedOptionsSet.empty());
+    EXPECT_EQ(errorOf(minimal({"--io-uring-buffers=8"})),
+              "invalid value '8' for option 'io-uring-buffers': must be between 16 and 32768");
+}
+
 TEST(ConfigLoader, InvalidValuesNameOptionValueAndReason) {
     const std::string facilities =
         "not a syslog facility (auth, authpriv, cron, daemon, ftp, kern, lpr, mail, news, "
@@ -514,6 +537,11 @@ TEST(ConfigLoader, InvalidValuesNameOptionValueAndReason) {
          "immediate, off, heuristic"},
         {{"-t", "64"}, "invalid value '64' for option 'table': must be between -1 and 63"},
         {{"-t", "-2"}, "invalid value '-2' for option 'table': must be between -1 and 63"},
+        {{"--kernel-table-size=0"},
+         "invalid value '0' for option 'kernel-table-size': must be between 1 and 1048576"},
+        {{"--kernel-table-size=1048577"},
+         "invalid value '1048577' for option 'kernel-table-size': must be between 1 and "
+         "1048576"},
         {{"-T", "256"}, "invalid value '256' for option 'tos': must be between 0 and 255"},
         {{"--num-threads=-1"}, "invalid value '-1' for option 'num-threads': must not be negative"},
         {{"--max-sessions=-2"},

@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
+#include <set>
 
 #include "unit/kernel/KernelTestSupport.h"
 #include "unit/kernel/PacketBuilder.h"
@@ -140,23 +142,115 @@ TEST_F(BpfForwarderTest, ReplacesPinnedMapsOfAnotherLayoutVersion) {
     second->destroy();
 }
 
-TEST_F(BpfForwarderTest, AdoptedMapsKeepTheirCapacity) {
-    open(0, 16).reset();
-    auto again = open(0, 1024);
-    EXPECT_EQ(again->origin(), BpfForwarder::Origin::adopted);
-    EXPECT_EQ(again->capacity(), 16u);
-    again->destroy();
+uint32_t pinnedMaxEntries(const std::string& pin) {
+    int fd = bpf_obj_get(pin.c_str());
+    if (fd < 0) {
+        return 0;
+    }
+    bpf_map_info info{};
+    uint32_t length = sizeof(info);
+    uint32_t entries = bpf_obj_get_info_by_fd(fd, &info, &length) == 0 ? info.max_entries : 0;
+    close(fd);
+    return entries;
+}
+
+TEST_F(BpfForwarderTest, AnotherSizeResizesTheMapsAndCarriesEntriesAndCounters) {
+    auto first = open(0, 16);
+    std::vector<uint32_t> slots;
+    for (uint16_t port : {30000, 30002, 30004}) {
+        auto slot = first->upsert(rule(port));
+        ASSERT_TRUE(slot) << slot.error();
+        slots.push_back(*slot);
+    }
+    auto frame = PacketBuilder().from("10.0.0.2", 4000).to("10.0.0.1", 30002).rtp(0, 100).build();
+    EXPECT_EQ(test::testRun(first->programFd(), frame).verdict, test::kRedirect);
+    auto before = first->entries();
+    ASSERT_TRUE(before);
+    first.reset();  // a restart with kernel-table-size changed from 16 to 1024
+
+    auto bigger = open(0, 1024);
+    EXPECT_EQ(bigger->origin(), BpfForwarder::Origin::resized);
+    EXPECT_EQ(bigger->capacity(), 1024u);
+    EXPECT_EQ(bigger->previousCapacity(), 16u);
+    EXPECT_EQ(bigger->migratedEntries(), 3u);
+    EXPECT_EQ(bigger->droppedEntries(), 0u);
+    for (const char* map : {"forward", "stats"}) {
+        EXPECT_EQ(pinnedMaxEntries(bigger->pinDirectory() + "/" + map), 1024u) << map;
+        EXPECT_FALSE(exists(bigger->pinDirectory() + "/" + map + "_resized")) << map;
+    }
+    auto after = bigger->entries();
+    ASSERT_TRUE(after);
+    auto byPort = [](std::vector<ForwardingRule> rules) {
+        std::sort(rules.begin(), rules.end(),
+                  [](const auto& a, const auto& b) { return a.local.port() < b.local.port(); });
+        return rules;
+    };
+    EXPECT_EQ(byPort(*after), byPort(*before));
+    EXPECT_EQ(bigger->readStats(slots[1])->packets, 1u);
+    EXPECT_EQ(test::testRun(bigger->programFd(), frame).verdict, test::kRedirect);
+    EXPECT_EQ(bigger->readStats(slots[1])->packets, 2u);
+    // The verdict counters were adopted as they were: two redirects over both programs.
+    EXPECT_EQ((*bigger->readVerdicts())[RTPRELAY_VERDICT_FORWARDED], 2u);
+    bigger.reset();
+
+    // The same size again: plain adoption.
+    auto same = open(0, 1024);
+    EXPECT_EQ(same->origin(), BpfForwarder::Origin::adopted);
+    EXPECT_EQ(same->entries()->size(), 3u);
+
+    // Smaller than the entries: those that fit are kept, the rest go back to userspace.
+    same.reset();
+    auto smaller = open(0, 2);
+    EXPECT_EQ(smaller->origin(), BpfForwarder::Origin::resized);
+    EXPECT_EQ(smaller->capacity(), 2u);
+    EXPECT_EQ(smaller->migratedEntries(), 2u);
+    EXPECT_EQ(smaller->droppedEntries(), 1u);
+    auto remaining = smaller->entries();
+    ASSERT_TRUE(remaining);
+    ASSERT_EQ(remaining->size(), 2u);
+    // Every kept entry has a slot of its own inside the new statistics array.
+    std::set<uint32_t> kept;
+    for (const auto& r : *remaining) {
+        EXPECT_LT(r.statsSlot, 2u);
+        kept.insert(r.statsSlot);
+    }
+    EXPECT_EQ(kept.size(), 2u);
+    bool full = false;
+    EXPECT_FALSE(smaller->upsert(rule(30010), &full));
+    EXPECT_TRUE(full);
+    // What a daemon dying half way through a resize leaves does not keep destroy() from
+    // removing the directory.
+    int map = bpf_obj_get((smaller->pinDirectory() + "/forward").c_str());
+    ASSERT_GE(map, 0);
+    ASSERT_EQ(bpf_obj_pin(map, (smaller->pinDirectory() + "/forward_resized").c_str()), 0);
+    close(map);
+    smaller->destroy();
+    EXPECT_FALSE(exists(smaller->pinDirectory()));
 }
 
 TEST_F(BpfForwarderTest, FullTableIsAnErrorNotAnException) {
     auto forwarder = open(0, 2);
-    EXPECT_TRUE(forwarder->upsert(rule(30000)));
+    bool full = true;
+    EXPECT_TRUE(forwarder->upsert(rule(30000), &full));
+    EXPECT_FALSE(full);
     EXPECT_TRUE(forwarder->upsert(rule(30002)));
     EXPECT_TRUE(forwarder->upsert(rule(30000)));  // replacing needs no new slot
-    auto third = forwarder->upsert(rule(30004));
+    EXPECT_EQ(forwarder->fullRefusals(), 0u);
+    auto third = forwarder->upsert(rule(30004), &full);
     ASSERT_FALSE(third);
+    EXPECT_TRUE(full);
+    EXPECT_EQ(forwarder->fullRefusals(), 1u);
     EXPECT_NE(third.error().find("10.0.0.1:30004"), std::string::npos) << third.error();
     EXPECT_NE(third.error().find("2 statistics slots"), std::string::npos) << third.error();
+    // An invalid rule is another kind of failure.
+    ForwardingRule invalid = rule(30006);
+    invalid.outIfindex = 0;
+    EXPECT_FALSE(forwarder->upsert(invalid, &full));
+    EXPECT_FALSE(full);
+    EXPECT_EQ(forwarder->fullRefusals(), 1u);
+    // Room again once an entry goes.
+    EXPECT_TRUE(*forwarder->erase(ep("10.0.0.1", 30002)));
+    EXPECT_TRUE(forwarder->upsert(rule(30004)));
     forwarder->destroy();
 }
 

@@ -277,6 +277,7 @@ TEST_P(NetnsForwardingTest, KeepsForwardingWhileNoProcessHoldsTheTable) {
     // The next daemon re-adopts the table and moves the links to its program.
     BpfForwarder::Options options;
     options.pinRoot = pinRoot_.path();
+    options.capacity = 64;
     forwarder_ = std::make_unique<BpfForwarder>(0, options);
     EXPECT_EQ(forwarder_->origin(), BpfForwarder::Origin::adopted);
     {

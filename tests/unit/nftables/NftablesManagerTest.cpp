@@ -33,6 +33,7 @@ NftablesSettings with(const std::string& baseChain, std::vector<std::string> fam
 std::string defaultFamily(const std::string& family, const std::string& udp) {
     return "table " + family +
            " filter {\n"
+           "\tcomment \"created by rtprelay\"\n"
            "\tset rtprelay_ports_0 {\n"
            "\t\ttype inet_service\n"
            "\t}\n"
@@ -44,6 +45,7 @@ std::string defaultFamily(const std::string& family, const std::string& udp) {
            "\t}\n"
            "\n"
            "\tchain INPUT {\n"
+           "\t\tcomment \"created by rtprelay\"\n"
            "\t\ttype filter hook input priority filter; policy accept;\n"
            "\t\t" +
            udp +
@@ -105,24 +107,91 @@ TEST_F(NftablesManagerTest, SetupCreatesTableSetChainMarkerAndJump) {
     EXPECT_TRUE(nft.status()) << nft.status().reason();
 }
 
-TEST_F(NftablesManagerTest, ShutdownLeavesOnlyTableAndBaseChainItCreated) {
+TEST_F(NftablesManagerTest, ShutdownRemovesTheTablesAndBaseChainsItCreated) {
     NftablesManager nft(defaults());
     ASSERT_TRUE(nft.setup());
     ASSERT_TRUE(nft.addPort(30000));
     auto r = nft.shutdown();
     ASSERT_TRUE(r) << r.reason();
     EXPECT_FALSE(nft.active());
-    // As rtpengine: table `filter` and base chains are never deleted.
-    const std::string empty =
-        " filter {\n"
-        "\tchain INPUT {\n"
-        "\t\ttype filter hook input priority filter; policy accept;\n"
-        "\t}\n"
-        "}\n";
-    EXPECT_EQ(ruleset(), "table ip" + empty + "table ip6" + empty);
+    // Unlike rtpengine, which leaves table `filter` and INPUT behind: empty before, empty after.
+    EXPECT_EQ(ruleset(), "");
     // Nothing left to remove: a second shutdown is a no-op.
     EXPECT_TRUE(nft.shutdown());
-    EXPECT_EQ(ruleset(), "table ip" + empty + "table ip6" + empty);
+    EXPECT_EQ(ruleset(), "");
+}
+
+TEST_F(NftablesManagerTest, OnlyWhatItCreatedGoesAwayAndOnlyWhenEmpty) {
+    // A usual host: iptables-nft made `ip filter` with INPUT, nobody made `ip6 filter`.
+    load(R"(table ip filter {
+	chain INPUT {
+		type filter hook input priority filter; policy accept;
+		tcp dport 22 accept
+	}
+}
+table ip6 nat {
+	chain POSTROUTING {
+		type nat hook postrouting priority srcnat; policy accept;
+	}
+}
+)");
+    const std::string before = ruleset();
+    NftablesManager nft(defaults());
+    ASSERT_TRUE(nft.setup());
+    EXPECT_EQ(count(ruleset(), "comment \"created by rtprelay\""), 2u) << ruleset();
+    ASSERT_TRUE(nft.shutdown());
+    EXPECT_EQ(ruleset(), before);
+
+    // A table without INPUT: the chain we add goes, the table stays.
+    ASSERT_EQ(sh("nft flush ruleset").status, 0);
+    load(R"(table ip filter {
+	chain FORWARD {
+		type filter hook forward priority filter; policy drop;
+	}
+}
+)");
+    const std::string forwardOnly = ruleset();
+    NftablesManager ip(with("INPUT", {"ip"}));
+    ASSERT_TRUE(ip.setup());
+    EXPECT_NE(chainText("ip", "INPUT").find("created by rtprelay"), std::string::npos);
+    ASSERT_TRUE(ip.shutdown());
+    EXPECT_EQ(ruleset(), forwardOnly);
+}
+
+TEST_F(NftablesManagerTest, WhatItCreatedStaysOnceTheOperatorUsesIt) {
+    NftablesManager nft(defaults());
+    ASSERT_TRUE(nft.setup());
+    // The operator puts a rule into the INPUT chain we created in ip, and a set of their
+    // own into the ip6 table we created.
+    ASSERT_EQ(sh("nft add rule ip filter INPUT tcp dport 22 accept").status, 0);
+    ASSERT_EQ(sh("nft add set ip6 filter theirs '{ type ipv6_addr; }'").status, 0);
+    ASSERT_TRUE(nft.shutdown());
+    std::string text = ruleset();
+    EXPECT_NE(chainText("ip", "INPUT").find("tcp dport 22 accept"), std::string::npos) << text;
+    EXPECT_EQ(sh("nft list chain ip6 filter INPUT").status, 1) << text;  // empty: removed
+    EXPECT_NE(text.find("set theirs"), std::string::npos) << text;
+    EXPECT_EQ(text.find("rtpengine_0"), std::string::npos) << text;
+    EXPECT_EQ(text.find("rtprelay_ports_0"), std::string::npos) << text;
+
+    // A created base chain whose policy the operator changed is theirs now too.
+    ASSERT_EQ(sh("nft flush ruleset").status, 0);
+    NftablesManager again(with("INPUT", {"ip"}));
+    ASSERT_TRUE(again.setup());
+    ASSERT_EQ(sh("nft 'add chain ip filter INPUT { policy drop; }'").status, 0);
+    ASSERT_TRUE(again.shutdown());
+    EXPECT_NE(chainText("ip", "INPUT").find("policy drop;"), std::string::npos) << ruleset();
+}
+
+TEST_F(NftablesManagerTest, StopAfterACrashRemovesWhatTheCrashedRunCreated) {
+    {
+        NftablesManager crashed(defaults());
+        ASSERT_TRUE(crashed.setup());
+        // Destroyed without shutdown(): what a crash leaves behind.
+    }
+    // A later --nftables-stop (another process) knows what was created by the comments.
+    NftablesManager stop(defaults());
+    ASSERT_TRUE(stop.shutdown());
+    EXPECT_EQ(ruleset(), "");
 }
 
 TEST_F(NftablesManagerTest, PortsAppearInTheSetAndVanish) {
@@ -271,6 +340,7 @@ TEST_F(NftablesManagerTest, EmptyBaseChainMakesOurChainTheBaseChain) {
     ASSERT_TRUE(r) << r.reason();
     EXPECT_EQ(ruleset(),
               "table ip filter {\n"
+              "\tcomment \"created by rtprelay\"\n"
               "\tset rtprelay_ports_0 {\n"
               "\t\ttype inet_service\n"
               "\t}\n"
@@ -284,7 +354,7 @@ TEST_F(NftablesManagerTest, EmptyBaseChainMakesOurChainTheBaseChain) {
               "}\n");
     EXPECT_TRUE(nft.status()) << nft.status().reason();
     ASSERT_TRUE(nft.shutdown());
-    EXPECT_EQ(ruleset(), "table ip filter {\n}\n");
+    EXPECT_EQ(ruleset(), "");
 }
 
 TEST_F(NftablesManagerTest, BaseChainNoneAddsNoJump) {
@@ -296,7 +366,7 @@ TEST_F(NftablesManagerTest, BaseChainNoneAddsNoJump) {
     EXPECT_NE(text.find("chain rtpengine_0 {"), std::string::npos) << text;
     EXPECT_TRUE(nft.status()) << nft.status().reason();
     ASSERT_TRUE(nft.shutdown());
-    EXPECT_EQ(ruleset(), "table ip filter {\n}\n");
+    EXPECT_EQ(ruleset(), "");
 }
 
 TEST_F(NftablesManagerTest, BaseChainNoneKeepsTheOperatorsJumpAcrossRestarts) {
@@ -353,12 +423,7 @@ TEST_F(NftablesManagerTest, FamiliesIpOnlyIp6OnlyAndInet) {
         EXPECT_EQ(setElements("inet", "rtprelay_ports_0"), Ports{31000});
         EXPECT_TRUE(nft.status());
         ASSERT_TRUE(nft.shutdown());
-        EXPECT_EQ(ruleset(),
-                  "table inet filter {\n"
-                  "\tchain INPUT {\n"
-                  "\t\ttype filter hook input priority filter; policy accept;\n"
-                  "\t}\n"
-                  "}\n");
+        EXPECT_EQ(ruleset(), "");
     }
 }
 
@@ -403,11 +468,14 @@ TEST_F(NftablesManagerTest, ObjectsOfACrashedRunAreReplaced) {
     EXPECT_EQ(count(recovered, "chain INPUT {"), 2u) << recovered;
     // The crashed run's port is gone; the new run has none yet.
     EXPECT_EQ(setElements("ip", "rtprelay_ports_0"), Ports{});
-    // The same as a clean stop and start gives.
+    // A clean stop removes everything (the crashed run created the tables and chains), and a
+    // start makes the same objects again.
     ASSERT_TRUE(nft.shutdown());
+    EXPECT_EQ(ruleset(), "");
     ASSERT_TRUE(nft.setup());
     EXPECT_FALSE(nft.staleRemoved());
-    EXPECT_EQ(ruleset(), recovered);
+    EXPECT_EQ(ruleset(),
+              defaultFamily("ip", "ip protocol udp") + defaultFamily("ip6", "meta l4proto udp"));
 }
 
 TEST_F(NftablesManagerTest, LeftoversFoundByCommentAndRtpengineChainsAreRemoved) {
@@ -542,6 +610,12 @@ TEST_F(NftablesManagerTest, TwoTablesCoexist) {
     ASSERT_TRUE(zero.setup());
     ASSERT_TRUE(first.setup());
     EXPECT_TRUE(zero.status()) << zero.status().reason();
+    // The table and INPUT either created stay while the other still uses them; the last one
+    // out removes them.
+    ASSERT_TRUE(first.shutdown());
+    EXPECT_TRUE(zero.status()) << zero.status().reason();
+    ASSERT_TRUE(zero.shutdown());
+    EXPECT_EQ(ruleset(), "");
 }
 
 TEST_F(NftablesManagerTest, CostOfAThousandPortsAddedAndRemoved) {
