@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <strings.h>
+#include <sys/resource.h>
 
 #include <algorithm>
+#include <utility>
 
 #include "call/CallFlagsParser.h"
 #include "call/CallStats.h"
@@ -240,6 +242,16 @@ SignallingEngine::Roles SignallingEngine::findRoles(Call& call, const CallFlags&
     return roles;
 }
 
+uint64_t SignallingEngine::RefusalLog::due() {
+    ++count;
+    auto now = std::chrono::steady_clock::now();
+    if (last != std::chrono::steady_clock::time_point{} && now - last < std::chrono::seconds(10)) {
+        return 0;
+    }
+    last = now;
+    return std::exchange(count, 0);
+}
+
 void SignallingEngine::offerOrAnswer(const control::NgRequest& request, Dict& reply, bool isOffer) {
     CallFlags flags = parseCallFlags(request);
     logUnknown(flags);
@@ -372,13 +384,32 @@ void SignallingEngine::offerOrAnswer(const control::NgRequest& request, Dict& re
                 &p.media[i]->sockets->address() == address.get()) {
                 return;
             }
-            slot = media::SocketPair::open(address, tos);
-            if (!slot) {
-                log::error(Subsystem::call, "Ran out of ports on {} ({}..{})",
-                           address->local().toString(), address->ports().portMin(),
-                           address->ports().portMax());
-                throw NgError("Ran out of ports");
+            media::SocketPair::Failure failure{};
+            slot = media::SocketPair::open(address, tos, &failure);
+            if (slot) {
+                return;
             }
+            // Kamailio and OpenSIPS fail over to the next rtpengine on exactly "Ran out of
+            // ports", which is what a daemon at its file limit needs too; `warning` says why.
+            if (failure == media::SocketPair::Failure::fileLimit) {
+                rlimit limit{};
+                getrlimit(RLIMIT_NOFILE, &limit);
+                std::string why = fmt::format(
+                    "Open file limit reached (RLIMIT_NOFILE {}): no socket for a new port",
+                    limit.rlim_cur);
+                if (uint64_t n = fileLimitRefusals_.due()) {
+                    log::error(Subsystem::call, "{}; {} request(s) refused since the last report",
+                               why, n);
+                }
+                reply.emplace_back("warning", why);
+            } else if (uint64_t n = portRefusals_.due()) {
+                log::error(Subsystem::call,
+                           "Ran out of ports on {} ({}..{}); {} request(s) refused since the last "
+                           "report",
+                           address->local().toString(), address->ports().portMin(),
+                           address->ports().portMax(), n);
+            }
+            throw NgError("Ran out of ports");
         };
         for (size_t i = 0; i < sdp.media.size(); ++i) {
             if (sdp.media[i].isRejected()) {

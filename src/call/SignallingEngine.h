@@ -2,6 +2,8 @@
 
 #include <array>
 #include <bitset>
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -102,6 +104,17 @@ private:
     media::Relay* relay_;
     CallRegistry calls_;
     MediaTotals ended_;  // kernel and foreign drops of parties gone; under the registry mutex
+    // Offers refused for want of ports or of file descriptors are logged at most every 10 s,
+    // with the number since the last line: a storm at the limit must not flood the log.
+    // Under the registry mutex.
+    struct RefusalLog {
+        std::chrono::steady_clock::time_point last{};
+        uint64_t count = 0;
+        // The refusals to report now (this one included), or 0 while the last line is recent.
+        uint64_t due();
+    };
+    RefusalLog portRefusals_;
+    RefusalLog fileLimitRefusals_;
 };
 
 }  // namespace rtprelay::call

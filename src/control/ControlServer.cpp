@@ -340,6 +340,7 @@ void ControlServer::acceptTcp(Source& source) {
     int fd = ::accept4(source.fd, reinterpret_cast<sockaddr*>(&peerAddr), &len,
                        SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
+        spare_.dropPendingIfAtLimit(source.fd, errno);
         return;
     }
     auto peer = net::Endpoint::fromSockaddr(reinterpret_cast<sockaddr*>(&peerAddr), len);

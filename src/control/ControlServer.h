@@ -12,6 +12,7 @@
 #include "control/AccessControl.h"
 #include "control/ControlStatistics.h"
 #include "control/NgProcessor.h"
+#include "control/SpareDescriptor.h"
 
 namespace rtprelay::control {
 
@@ -64,6 +65,7 @@ private:
     std::mutex connectionsMutex_;
     std::unordered_map<int, std::unique_ptr<Connection>> connections_;
     std::vector<std::thread> threads_;
+    SpareDescriptor spare_{log::Subsystem::control, "listen-tcp-ng"};
 };
 
 }  // namespace rtprelay::control

@@ -5,15 +5,18 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 namespace rtprelay::media {
 
 namespace {
 
+// The bound socket, or -errno.
 int bindUdp(const net::IpAddress& address, uint16_t port, int tos) {
     int family = address.isV4() ? AF_INET : AF_INET6;
     int fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
-        return -1;
+        return -errno;
     }
     if (family == AF_INET6) {
         int one = 1;
@@ -29,15 +32,24 @@ int bindUdp(const net::IpAddress& address, uint16_t port, int tos) {
     sockaddr_storage ss;
     socklen_t len = net::Endpoint(address, port).toSockaddr(ss);
     if (::bind(fd, reinterpret_cast<sockaddr*>(&ss), len) != 0) {
+        int error = errno;
         ::close(fd);
-        return -1;
+        return -error;
     }
     return fd;
 }
 
+bool isFileLimit(int result) {
+    return result == -EMFILE || result == -ENFILE;
+}
+
 }  // namespace
 
-std::unique_ptr<SocketPair> SocketPair::open(std::shared_ptr<LocalAddress> address, int tos) {
+std::unique_ptr<SocketPair> SocketPair::open(std::shared_ptr<LocalAddress> address, int tos,
+                                             Failure* failure) {
+    if (failure) {
+        *failure = Failure::portsExhausted;
+    }
     PortPool& pool = address->ports();
     // Each pair is tried at most once per call of open(): a pool full of ports held by other
     // processes ends in "out of ports" instead of a loop.
@@ -58,6 +70,14 @@ std::unique_ptr<SocketPair> SocketPair::open(std::shared_ptr<LocalAddress> addre
         }
         if (rtp >= 0) {
             ::close(rtp);
+        }
+        if (isFileLimit(rtp) || isFileLimit(rtcp)) {
+            // Every other port would fail the same way: the pool is not the problem.
+            pool.releasePair(*port);
+            if (failure) {
+                *failure = Failure::fileLimit;
+            }
+            return nullptr;
         }
         pool.deferPair(*port);
     }

@@ -11,9 +11,12 @@ namespace rtprelay::media {
 // RTCP on the next (closed when RTCP is muxed). Ports go back to the pool on destruction.
 class SocketPair {
 public:
+    enum class Failure { portsExhausted, fileLimit };
     // Takes a free pair from the address's pool and binds both sockets; ports that another
-    // process holds are skipped. nullptr when the range is exhausted.
-    static std::unique_ptr<SocketPair> open(std::shared_ptr<LocalAddress> address, int tos);
+    // process holds are skipped. nullptr when the range is exhausted or no socket can be
+    // created (open file limit); `failure` then says which.
+    static std::unique_ptr<SocketPair> open(std::shared_ptr<LocalAddress> address, int tos,
+                                            Failure* failure = nullptr);
     ~SocketPair();
     SocketPair(const SocketPair&) = delete;
     SocketPair& operator=(const SocketPair&) = delete;

@@ -54,7 +54,8 @@ OneShotServer::OneShotServer(std::string option, log::Subsystem subsystem, Limit
     : option_(std::move(option)),
       subsystem_(subsystem),
       limits_(limits),
-      handler_(std::move(handler)) {
+      handler_(std::move(handler)),
+      spare_(subsystem, option_) {
     epollFd_ = epoll_create1(EPOLL_CLOEXEC);
     wakeFd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (epollFd_ < 0 || wakeFd_ < 0) {
@@ -184,6 +185,7 @@ void OneShotServer::accept(Slot& listener) {
         int fd = ::accept4(listener.fd, reinterpret_cast<sockaddr*>(&ss), &len,
                            SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
+            spare_.dropPendingIfAtLimit(listener.fd, errno);
             return;  // EAGAIN, or the client gave up already
         }
         auto peer = net::Endpoint::fromSockaddr(reinterpret_cast<sockaddr*>(&ss), len);

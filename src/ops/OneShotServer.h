@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/IpAddress.h"
+#include "control/SpareDescriptor.h"
 #include "log/Log.h"
 
 namespace rtprelay::ops {
@@ -78,6 +79,7 @@ private:
     std::unique_ptr<Slot> wake_;
     std::unordered_map<int, std::unique_ptr<Connection>> connections_;  // by fd; server thread
     std::chrono::steady_clock::time_point lastRefusal_;  // refusals are logged once a second
+    control::SpareDescriptor spare_;
     std::thread thread_;
 };
 

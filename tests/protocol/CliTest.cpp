@@ -155,8 +155,7 @@ size_t countLines(const std::string& text, const std::string& prefix) {
 }
 
 std::string sdp(int port) {
-    return "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio " +
-           std::to_string(port) + " RTP/AVP 0 8\r\n";
+    return audioSdp("127.0.0.1", port, "0 8");
 }
 
 // The value after "<description padded>:" in `list totals`.
@@ -184,12 +183,9 @@ protected:
         return answer.value_or("");
     }
 
-    void setUpCall(const std::string& callId, int basePort) {
-        Value o = request(offer(callId, "caller-" + callId, sdp(basePort)));
-        ASSERT_EQ(resultOf(o), "ok") << errorReasonOf(o);
-        Value a =
-            request(answer(callId, "caller-" + callId, "callee-" + callId, sdp(basePort + 2)));
-        ASSERT_EQ(resultOf(a), "ok") << errorReasonOf(a);
+    // Caller at 127.0.0.1:basePort, callee two ports up, tags named after the call.
+    void setUpCallAt(const std::string& callId, int basePort) {
+        setUpCall(callId, sdp(basePort), sdp(basePort + 2), "caller-" + callId, "callee-" + callId);
     }
 
     CtlResult ctl(std::vector<std::string> words) {
@@ -205,8 +201,8 @@ TEST_F(Cli, ListNumsessionsCountsTheCalls) {
               "Current sessions own: 0\nCurrent sessions foreign: 0\nCurrent sessions total: 0\n"
               "Current transcoded media: 0\nCurrent sessions ipv4 only media: 0\n"
               "Current sessions ipv6 only media: 0\nCurrent sessions ip mixed  media: 0\n");
-    setUpCall("c-1", 6000);
-    setUpCall("c-2", 6010);
+    setUpCallAt("c-1", 6000);
+    setUpCallAt("c-2", 6010);
     std::string n = cli("list numsessions");
     EXPECT_NE(n.find("Current sessions own: 2\n"), std::string::npos) << n;
     EXPECT_NE(n.find("Current sessions total: 2\n"), std::string::npos) << n;
@@ -218,9 +214,9 @@ TEST_F(Cli, ListNumsessionsCountsTheCalls) {
 TEST_F(Cli, ListSessionsOneLinePerCall) {
     EXPECT_EQ(cli("list sessions all"), "No sessions on this media relay.\n");
     EXPECT_EQ(cli("list sessions own"), "No own sessions on this media relay.\n");
-    setUpCall("c-1", 6000);
+    setUpCallAt("c-1", 6000);
     std::this_thread::sleep_for(10ms);
-    setUpCall("c-2", 6010);
+    setUpCallAt("c-2", 6010);
     std::string all = cli("list sessions all");
     std::regex line(
         "ID: +(c-[12]) \\| del:n \\| creat:[0-9]{10} \\| prx:127\\.0\\.0\\.1:[0-9]+ \\| "
@@ -241,7 +237,7 @@ TEST_F(Cli, ListSessionsOneLinePerCall) {
 }
 
 TEST_F(Cli, ListSessionShowsPartiesMediaAndStreams) {
-    setUpCall("c-1", 6000);
+    setUpCallAt("c-1", 6000);
     std::string info = cli("list session c-1");
     EXPECT_EQ(info.rfind("\ncallid: c-1\ndeletionmark: no\ncreated: ", 0), 0u) << info;
     EXPECT_NE(info.find("proxy: 127.0.0.1:"), std::string::npos) << info;
@@ -267,8 +263,8 @@ TEST_F(Cli, ListSessionShowsPartiesMediaAndStreams) {
 }
 
 TEST_F(Cli, ListTotalsHasRtpenginesLayout) {
-    setUpCall("c-1", 6000);
-    setUpCall("c-2", 6010);
+    setUpCallAt("c-1", 6000);
+    setUpCallAt("c-2", 6010);
     request(del("c-2"));
     std::string totals = cli("list totals");
     EXPECT_EQ(totals.rfind("\nStatistics over currently running sessions:\n\n", 0), 0u) << totals;
@@ -309,7 +305,7 @@ TEST_F(Cli, ListCountersAndInterfaces) {
     EXPECT_EQ(totalsValue(counters, "Packets per second"), "0");
     EXPECT_EQ(totalsValue(counters, "Bytes per second"), "0");
     EXPECT_EQ(totalsValue(counters, "Errors per second"), "0");
-    setUpCall("c-1", 6000);
+    setUpCallAt("c-1", 6000);
     std::string interfaces = cli("list interfaces");
     EXPECT_NE(interfaces.find("Interface 'default' address '127.0.0.1'\n"), std::string::npos)
         << interfaces;
@@ -319,7 +315,7 @@ TEST_F(Cli, ListCountersAndInterfaces) {
 }
 
 TEST_F(Cli, ListJsonstatsIsNgStatisticsAsJson) {
-    setUpCall("c-1", 6000);
+    setUpCallAt("c-1", 6000);
     auto json = nlohmann::json::parse(cli("list jsonstats"));
     EXPECT_EQ(json["currentstatistics"]["sessionsown"], 1);
     EXPECT_EQ(json["totalstatistics"]["managedsessions"], 0);
@@ -360,7 +356,7 @@ TEST_F(Cli, SetChangesRunTimeSettingsAndListShowsThem) {
     EXPECT_EQ(daemon_->log().find("Command 'list counters'"), std::string::npos);
 
     // max-sessions takes effect on the next offer.
-    setUpCall("c-1", 6000);
+    setUpCallAt("c-1", 6000);
     EXPECT_EQ(cli("set maxsessions 1"), "Success setting maxsessions to 1\n");
     EXPECT_EQ(cli("list maxsessions"), "Maximum sessions configured on rtpengine: 1\n");
     Value refused = request(offer("c-2", "a", sdp(6010)));
@@ -415,9 +411,9 @@ TEST_F(Cli, WrongArgumentsGetRtpenginesErrorTexts) {
 }
 
 TEST_F(Cli, TerminateEndsCallsWithForcedCdrs) {
-    setUpCall("c-1", 6000);
-    setUpCall("c-2", 6010);
-    setUpCall("c-3", 6020);
+    setUpCallAt("c-1", 6000);
+    setUpCallAt("c-2", 6010);
+    setUpCallAt("c-3", 6020);
     EXPECT_EQ(cli("terminate c-1"), "Call Id (c-1) successfully terminated by operator.\n");
     ASSERT_TRUE(daemon_->waitForLog("CDR: ci=c-1,", 2s)) << daemon_->log();
     EXPECT_NE(daemon_->log().find("ml0_termination=FORCED"), std::string::npos);
@@ -431,7 +427,7 @@ TEST_F(Cli, TerminateEndsCallsWithForcedCdrs) {
     EXPECT_EQ(countLines(cli("list sessions all"), "ID: "), 2u);
     EXPECT_EQ(cli("terminate own"), "All own calls terminated by operator.\n");
     EXPECT_EQ(cli("list sessions all"), "No sessions on this media relay.\n");
-    setUpCall("c-4", 6030);
+    setUpCallAt("c-4", 6030);
     EXPECT_EQ(cli("terminate all"), "All calls terminated by operator.\n");
     EXPECT_EQ(cli("list sessions all"), "No sessions on this media relay.\n");
     ASSERT_TRUE(daemon_->waitForLog("CDR: ci=c-4,", 2s));
@@ -489,7 +485,7 @@ TEST_F(Cli, NgCliCommandAnswersTheSame) {
 }
 
 TEST_F(Cli, CtlPrintsAnswersAndFailsOnErrors) {
-    setUpCall("c-1", 6000);
+    setUpCallAt("c-1", 6000);
     auto r = ctl({"list", "numsessions"});
     EXPECT_EQ(r.status, 0) << r.err;
     EXPECT_NE(r.out.find("Current sessions own: 1\n"), std::string::npos) << r.out;

@@ -42,11 +42,6 @@ struct PeerPair {
     }
 };
 
-struct CallPorts {
-    net::Endpoint towardsCallee;  // where the callee sends (advertised in the offer)
-    net::Endpoint towardsCaller;  // where the caller sends (advertised in the answer)
-};
-
 // Every media test runs against both relay backends: io_uring (the default) and epoll.
 class Media : public SignallingFixture, public ::testing::WithParamInterface<std::string> {
 protected:
@@ -63,20 +58,13 @@ protected:
         ASSERT_TRUE(daemon_->waitForLog(uring ? "(io_uring, " : "(epoll)", 2s)) << daemon_->log();
     }
 
-    CallPorts setUpCall(const std::string& callId, const MediaPeer& caller, const MediaPeer& callee,
-                        Value offerExtra = Value::dict(), const std::string& callerSdpExtra = "",
-                        const std::string& calleeSdpExtra = "") {
-        Value o = offer(callId, "caller", peerSdp(caller, callerSdpExtra));
-        for (auto& [k, v] : offerExtra.entries()) {
-            o.set(k, v);
-        }
-        Value or_ = request(o);
-        EXPECT_EQ(resultOf(or_), "ok") << errorReasonOf(or_);
-        Value ar = request(answer(callId, "caller", "callee", peerSdp(callee, calleeSdpExtra)));
-        EXPECT_EQ(resultOf(ar), "ok") << errorReasonOf(ar);
-        auto loopback = *net::IpAddress::parse("127.0.0.1");
-        return {net::Endpoint(loopback, static_cast<uint16_t>(mediaPorts(sdpOf(or_)).at(0))),
-                net::Endpoint(loopback, static_cast<uint16_t>(mediaPorts(sdpOf(ar)).at(0)))};
+    RelayPorts setUpCall(const std::string& callId, const MediaPeer& caller,
+                         const MediaPeer& callee, Value offerExtra = Value::dict(),
+                         const std::string& callerSdpExtra = "",
+                         const std::string& calleeSdpExtra = "") {
+        return SignallingFixture::setUpCall(callId, peerSdp(caller, callerSdpExtra),
+                                            peerSdp(callee, calleeSdpExtra), "caller", "callee",
+                                            offerExtra);
     }
 
     Value query(const std::string& callId) {

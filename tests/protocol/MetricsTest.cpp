@@ -24,9 +24,7 @@ using control::bencode::Value;
 using namespace std::chrono_literals;
 
 std::string sdpFor(const MediaPeer& peer) {
-    std::string a = peer.address().toString();
-    return "v=0\r\no=- 1 1 IN IP4 " + a + "\r\ns=-\r\nc=IN IP4 " + a + "\r\nt=0 0\r\nm=audio " +
-           std::to_string(peer.port()) + " RTP/AVP 0\r\n";
+    return audioSdp(peer.address().toString(), peer.port());
 }
 
 class Metrics : public SignallingFixture {
@@ -68,24 +66,9 @@ protected:
         return *parsed;
     }
 
-    // Offer and answer between two peers; returns the relay ports each side sends to.
-    std::pair<net::Endpoint, net::Endpoint> setUpCall(const std::string& callId,
-                                                      const MediaPeer& caller,
-                                                      const MediaPeer& callee) {
-        Value o = request(offer(callId, "caller", sdpFor(caller)));
-        EXPECT_EQ(resultOf(o), "ok") << errorReasonOf(o);
-        Value a = request(answer(callId, "caller", "callee", sdpFor(callee)));
-        EXPECT_EQ(resultOf(a), "ok") << errorReasonOf(a);
-        auto loopback = *net::IpAddress::parse("127.0.0.1");
-        auto op = mediaPorts(sdpOf(o));
-        auto ap = mediaPorts(sdpOf(a));
-        if (op.empty() || ap.empty()) {
-            ADD_FAILURE() << "no media ports";
-            return {};
-        }
-        // first: where the caller sends (advertised in the answer), second: the callee.
-        return {net::Endpoint(loopback, static_cast<uint16_t>(ap[0])),
-                net::Endpoint(loopback, static_cast<uint16_t>(op[0]))};
+    RelayPorts setUpCall(const std::string& callId, const MediaPeer& caller,
+                         const MediaPeer& callee) {
+        return SignallingFixture::setUpCall(callId, sdpFor(caller), sdpFor(callee));
     }
 
     uint16_t httpPort_ = 0;
@@ -177,7 +160,7 @@ TEST_F(Metrics, CountRequestsSessionsAndPorts) {
 
 TEST_F(Metrics, CountRelayedPacketsAndForeignSourceDrops) {
     MediaPeer caller, callee;
-    auto [towardsCaller, towardsCallee] = setUpCall("m-1", caller, callee);
+    auto [towardsCallee, towardsCaller] = setUpCall("m-1", caller, callee);
     const uint16_t k = 40;
     for (uint16_t i = 0; i < k; ++i) {
         caller.send(towardsCaller, rtpPacket(i, 0x1111, 0xA1));

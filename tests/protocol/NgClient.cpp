@@ -1,5 +1,7 @@
 #include "protocol/NgClient.h"
 
+#include <atomic>
+
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -29,8 +31,6 @@ NgUdpClient::NgUdpClient(const net::Endpoint& server, std::optional<net::IpAddre
     sockaddr_storage ss;
     socklen_t len = server.toSockaddr(ss);
     ::connect(fd_, reinterpret_cast<sockaddr*>(&ss), len);
-    std::random_device rd;
-    sequence_ = rd() % 100000;
 }
 
 NgUdpClient::~NgUdpClient() {
@@ -56,7 +56,11 @@ std::optional<std::string> NgUdpClient::receiveRaw(std::chrono::milliseconds tim
 }
 
 std::string NgUdpClient::nextCookie() {
-    return "test_" + std::to_string(::getpid()) + "_" + std::to_string(++sequence_);
+    // Unique across every client of the process: the daemon's retransmission cache is keyed
+    // by cookie alone, so two clients counting from 1 would get each other's cached replies.
+    // (Random starts per client collided after a few thousand requests.)
+    static std::atomic<unsigned> processSequence{std::random_device{}() % 100000};
+    return "test_" + std::to_string(::getpid()) + "_" + std::to_string(++processSequence);
 }
 
 std::optional<Value> NgUdpClient::request(const Value& request, std::chrono::milliseconds timeout) {

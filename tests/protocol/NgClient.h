@@ -29,7 +29,6 @@ public:
 
 private:
     int fd_ = -1;
-    unsigned sequence_ = 0;
 };
 
 // ng over TCP: a stream of "COOKIE SP BENCODE" messages.

@@ -12,6 +12,13 @@
 
 namespace rtprelay::test {
 
+// An SDP with one audio stream at address:port offering `payloadTypes`.
+inline std::string audioSdp(const std::string& address, int port,
+                            const std::string& payloadTypes = "0") {
+    return "v=0\r\no=- 1 1 IN IP4 " + address + "\r\ns=-\r\nc=IN IP4 " + address +
+           "\r\nt=0 0\r\nm=audio " + std::to_string(port) + " RTP/AVP " + payloadTypes + "\r\n";
+}
+
 // rtprelayd with media on loopback and a port range of its own, plus helpers to build ng
 // requests the way Kamailio sends them and to compare SDP against golden text.
 class SignallingFixture : public ::testing::Test {
@@ -48,7 +55,14 @@ protected:
             args.push_back("127.0.0.1");
         }
         args.insert(args.end(), extra.begin(), extra.end());
-        daemon_ = std::make_unique<DaemonProcess>(args, std::string(), daemonInChild_);
+        args_ = args;
+        restartDaemon();
+    }
+
+    // A new daemon with the arguments of the last startDaemon() (same ports).
+    void restartDaemon() {
+        client_.reset();
+        daemon_ = std::make_unique<DaemonProcess>(args_, std::string(), daemonInChild_);
         server_ = net::Endpoint(net::IpAddress::loopback(net::Family::ipv4), ngPort_);
         ASSERT_TRUE(waitForPong(server_, std::chrono::seconds(5))) << daemon_->log();
         client_ = std::make_unique<NgUdpClient>(server_);
@@ -101,6 +115,40 @@ protected:
         return v;
     }
 
+    // Where each side of a call sends its media: the first stream's relay ports.
+    struct RelayPorts {
+        net::Endpoint towardsCallee;  // where the callee sends (advertised in the offer)
+        net::Endpoint towardsCaller;  // where the caller sends (advertised in the answer)
+    };
+
+    // Offer from `callerTag`, answer from `calleeTag`; a failure of either is recorded and
+    // leaves the endpoints empty. `offerExtra` keys are added to the offer.
+    RelayPorts setUpCall(
+        const std::string& callId, const std::string& callerSdp, const std::string& calleeSdp,
+        const std::string& callerTag = "caller", const std::string& calleeTag = "callee",
+        const control::bencode::Value& offerExtra = control::bencode::Value::dict()) {
+        auto o = offer(callId, callerTag, callerSdp);
+        for (const auto& [key, value] : offerExtra.entries()) {
+            o.set(key, value);
+        }
+        auto offered = request(o);
+        EXPECT_EQ(resultOf(offered), "ok") << callId << ": " << errorReasonOf(offered);
+        auto answered = request(answer(callId, callerTag, calleeTag, calleeSdp));
+        EXPECT_EQ(resultOf(answered), "ok") << callId << ": " << errorReasonOf(answered);
+        return {firstStream(sdpOf(offered)), firstStream(sdpOf(answered))};
+    }
+
+    // The connection address and port of the first m= line; empty when there is none.
+    static net::Endpoint firstStream(const std::string& sdp) {
+        std::smatch c;
+        auto ports = mediaPorts(sdp);
+        if (ports.empty() || !std::regex_search(sdp, c, std::regex("c=IN IP[46] ([^\r\n]+)"))) {
+            return {};
+        }
+        auto address = net::IpAddress::parse(c[1].str());
+        return address ? net::Endpoint(*address, static_cast<uint16_t>(ports[0])) : net::Endpoint();
+    }
+
     static std::string sdpOf(const control::bencode::Value& reply) {
         const auto* s = reply.find("sdp");
         return s && s->isString() ? s->str() : std::string();
@@ -149,6 +197,7 @@ protected:
         EXPECT_EQ(actual, crlf);
     }
 
+    std::vector<std::string> args_;
     int portMin_ = 0;
     int portMax_ = 0;
     uint16_t ngPort_ = 0;
