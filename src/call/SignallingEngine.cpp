@@ -242,16 +242,6 @@ SignallingEngine::Roles SignallingEngine::findRoles(Call& call, const CallFlags&
     return roles;
 }
 
-uint64_t SignallingEngine::RefusalLog::due() {
-    ++count;
-    auto now = std::chrono::steady_clock::now();
-    if (last != std::chrono::steady_clock::time_point{} && now - last < std::chrono::seconds(10)) {
-        return 0;
-    }
-    last = now;
-    return std::exchange(count, 0);
-}
-
 void SignallingEngine::offerOrAnswer(const control::NgRequest& request, Dict& reply, bool isOffer) {
     CallFlags flags = parseCallFlags(request);
     logUnknown(flags);
@@ -397,17 +387,17 @@ void SignallingEngine::offerOrAnswer(const control::NgRequest& request, Dict& re
                 std::string why = fmt::format(
                     "Open file limit reached (RLIMIT_NOFILE {}): no socket for a new port",
                     limit.rlim_cur);
-                if (uint64_t n = fileLimitRefusals_.due()) {
+                if (uint64_t heldBack = 0; fileLimitRefusals_.admit(heldBack)) {
                     log::error(Subsystem::call, "{}; {} request(s) refused since the last report",
-                               why, n);
+                               why, heldBack + 1);
                 }
                 reply.emplace_back("warning", why);
-            } else if (uint64_t n = portRefusals_.due()) {
+            } else if (uint64_t heldBack = 0; portRefusals_.admit(heldBack)) {
                 log::error(Subsystem::call,
                            "Ran out of ports on {} ({}..{}); {} request(s) refused since the last "
                            "report",
                            address->local().toString(), address->ports().portMin(),
-                           address->ports().portMax(), n);
+                           address->ports().portMax(), heldBack + 1);
             }
             throw NgError("Ran out of ports");
         };

@@ -13,6 +13,7 @@
 #include "call/CallRegistry.h"
 #include "config/RuntimeSettings.h"
 #include "control/CommandRegistry.h"
+#include "log/LogThrottle.h"
 #include "media/EndpointLearner.h"
 #include "media/LocalInterface.h"
 #include "media/Relay.h"
@@ -106,15 +107,8 @@ private:
     MediaTotals ended_;  // kernel and foreign drops of parties gone; under the registry mutex
     // Offers refused for want of ports or of file descriptors are logged at most every 10 s,
     // with the number since the last line: a storm at the limit must not flood the log.
-    // Under the registry mutex.
-    struct RefusalLog {
-        std::chrono::steady_clock::time_point last{};
-        uint64_t count = 0;
-        // The refusals to report now (this one included), or 0 while the last line is recent.
-        uint64_t due();
-    };
-    RefusalLog portRefusals_;
-    RefusalLog fileLimitRefusals_;
+    log::LogThrottle portRefusals_{std::chrono::seconds(10)};
+    log::LogThrottle fileLimitRefusals_{std::chrono::seconds(10)};
 };
 
 }  // namespace rtprelay::call

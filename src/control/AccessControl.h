@@ -11,7 +11,7 @@
 #include "common/NetworkList.h"
 #include "control/ControlListener.h"
 #include "control/ControlStatistics.h"
-#include "control/LogThrottle.h"
+#include "log/LogThrottle.h"
 
 namespace rtprelay::control {
 
@@ -47,7 +47,7 @@ private:
         mutable std::shared_mutex mutex;
         std::optional<net::NetworkList> allowed;
         std::string option;
-        LogThrottle throttle{logInterval};
+        log::LogThrottle throttle{logInterval};
     };
 
     ControlStatistics& stats_;

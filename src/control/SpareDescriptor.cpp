@@ -30,18 +30,17 @@ void SpareDescriptor::dropPendingIfAtLimit(int listenFd, int error) {
     }
     int fd = ::accept4(listenFd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd >= 0) {
-        ::close(fd);
-        ++dropped_;
+        ::close(fd);  // before taking the spare back: its slot is the one just used
     }
     fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
-    auto now = std::chrono::steady_clock::now();
-    if (dropped_ > reported_ && now - lastReport_ >= std::chrono::seconds(10)) {
+    if (fd < 0) {
+        return;
+    }
+    if (uint64_t heldBack = 0; dropLog_.admit(heldBack)) {
         log::error(subsystem_,
                    "{}: open file limit reached, closed {} connection(s) right after accepting "
                    "them; raise LimitNOFILE or lower the load",
-                   listener_, dropped_ - reported_);
-        reported_ = dropped_;
-        lastReport_ = now;
+                   listener_, heldBack + 1);
     }
 }
 

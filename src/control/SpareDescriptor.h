@@ -6,6 +6,7 @@
 #include <string>
 
 #include "log/Log.h"
+#include "log/LogThrottle.h"
 
 namespace rtprelay::control {
 
@@ -29,9 +30,7 @@ private:
     std::string listener_;
     std::mutex mutex_;
     int fd_ = -1;
-    uint64_t dropped_ = 0;
-    uint64_t reported_ = 0;
-    std::chrono::steady_clock::time_point lastReport_{};
+    log::LogThrottle dropLog_{std::chrono::seconds(10)};
 };
 
 }  // namespace rtprelay::control

@@ -194,16 +194,11 @@ std::optional<uint32_t> KernelPath::install(const media::OffloadRequest& request
 void KernelPath::reportFullTable(const net::Endpoint& local) {
     // A full table refuses every new stream until calls end: one line per interval, with
     // the count since the previous one, instead of one per stream.
-    const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                            std::chrono::steady_clock::now().time_since_epoch())
-                            .count();
-    fullSinceReport_.fetch_add(1, std::memory_order_relaxed);
-    int64_t last = lastFullReport_.load(std::memory_order_relaxed);
-    if (now - last < kFullReportIntervalSeconds ||
-        !lastFullReport_.compare_exchange_strong(last, now, std::memory_order_relaxed)) {
-        return;  // reported recently, or another worker reports now
+    uint64_t heldBack = 0;
+    if (!fullTableLog_.admit(heldBack)) {
+        return;
     }
-    uint64_t refused = fullSinceReport_.exchange(0, std::memory_order_relaxed);
+    uint64_t refused = heldBack + 1;
     log::warning(Subsystem::kernel,
                  "Kernel table {} is full ({} entries): stream {} stays in userspace ({} "
                  "refused since the last report, {} in all); raise kernel-table-size",

@@ -13,6 +13,7 @@
 #include "control/Bencode.h"
 #include "kernel/BpfForwarder.h"
 #include "kernel/NftablesManager.h"
+#include "log/LogThrottle.h"
 #include "media/KernelOffload.h"
 
 namespace rtprelay::kernel {
@@ -79,9 +80,7 @@ private:
     mutable std::mutex mutex_;
     std::set<std::pair<std::array<uint8_t, 16>, uint16_t>> orphans_;
     bool keepEntries_ = false;
-    // Steady clock, seconds; the initial value lets the first refusal report at once.
-    std::atomic<int64_t> lastFullReport_{INT64_MIN / 2};
-    std::atomic<uint64_t> fullSinceReport_{0};
+    log::LogThrottle fullTableLog_{std::chrono::seconds(kFullReportIntervalSeconds)};
 };
 
 }  // namespace rtprelay::kernel

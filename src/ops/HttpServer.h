@@ -9,8 +9,8 @@
 #include "common/IpAddress.h"
 #include "control/AccessControl.h"
 #include "control/ControlStatistics.h"
-#include "control/LogThrottle.h"
 #include "control/NgProcessor.h"
+#include "log/LogThrottle.h"
 #include "ops/CliCommands.h"
 #include "ops/HttpRequest.h"
 #include "ops/OneShotServer.h"
@@ -59,7 +59,7 @@ private:
     control::ControlStatistics& control_;
     std::mutex secretMutex_;
     std::string secret_;
-    control::LogThrottle unauthorizedLog_{std::chrono::seconds(10)};
+    log::LogThrottle unauthorizedLog_{std::chrono::seconds(10)};
     OneShotServer server_;
 };
 

@@ -3,12 +3,12 @@
 #include <thread>
 
 #include "control/AccessControl.h"
-#include "control/LogThrottle.h"
+#include "log/LogThrottle.h"
 
 using rtprelay::control::AccessControl;
 using rtprelay::control::ControlListener;
 using rtprelay::control::ControlStatistics;
-using rtprelay::control::LogThrottle;
+using rtprelay::log::LogThrottle;
 using rtprelay::net::Endpoint;
 using rtprelay::net::NetworkList;
 

@@ -4,7 +4,7 @@
 #include <chrono>
 #include <cstdint>
 
-namespace rtprelay::control {
+namespace rtprelay::log {
 
 // Lets one log line through per interval and counts the events it held back, so that a flood
 // of bad input costs a few lines, not one per packet. Lock-free; any thread may call it.
@@ -22,4 +22,4 @@ private:
     std::atomic<uint64_t> heldBack_{0};
 };
 
-}  // namespace rtprelay::control
+}  // namespace rtprelay::log

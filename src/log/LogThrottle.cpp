@@ -1,6 +1,6 @@
-#include "control/LogThrottle.h"
+#include "log/LogThrottle.h"
 
-namespace rtprelay::control {
+namespace rtprelay::log {
 
 bool LogThrottle::admit(uint64_t& heldBack) {
     int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -17,4 +17,4 @@ bool LogThrottle::admit(uint64_t& heldBack) {
     return true;
 }
 
-}  // namespace rtprelay::control
+}  // namespace rtprelay::log
