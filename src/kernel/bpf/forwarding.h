@@ -89,7 +89,8 @@ enum rtprelay_verdict {
     RTPRELAY_VERDICT_NOT_MEDIA,      /* STUN, DTLS, anything but RTP/RTCP */
     RTPRELAY_VERDICT_SOURCE_DROPPED, /* wrong source, policy drop */
     RTPRELAY_VERDICT_SOURCE_PASSED,  /* wrong source, policy pass */
-    RTPRELAY_VERDICT_TO_USERSPACE,   /* payload type, RTCP, family or entry says userspace */
+    RTPRELAY_VERDICT_TO_USERSPACE,   /* payload type, RTCP, family or entry says userspace,
+                                      * or the headers could not be made writable */
     RTPRELAY_VERDICT_REWRITE_FAILED, /* a helper failed half way: dropped */
     RTPRELAY_VERDICT_COUNT,
 };
