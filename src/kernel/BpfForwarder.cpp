@@ -713,14 +713,15 @@ Result<ForwardingStats> BpfForwarder::readStats(uint32_t slot) const {
         total.packets += cpu.packets;
         total.bytes += cpu.bytes;
         total.errors += cpu.errors;
-        total.lastPacketBootNs = std::max<uint64_t>(total.lastPacketBootNs, cpu.last_packet_ns);
+        total.lastPacketMonotonicNs =
+            std::max<uint64_t>(total.lastPacketMonotonicNs, cpu.last_packet_ns);
     }
-    if (total.lastPacketBootNs != 0) {
-        // The program stamps CLOCK_BOOTTIME (monotonic, counts suspend); the distance to
-        // CLOCK_REALTIME now turns it into wall clock. Both clocks are read back to back, so
-        // the error is the few ns between the two reads (plus any clock step since).
-        int64_t offset = clockNs(CLOCK_REALTIME) - clockNs(CLOCK_BOOTTIME);
-        total.lastPacketUs = (static_cast<int64_t>(total.lastPacketBootNs) + offset) / 1000;
+    if (total.lastPacketMonotonicNs != 0) {
+        // The program stamps CLOCK_MONOTONIC as of the last tick (the coarse clock); the
+        // distance to CLOCK_REALTIME now turns it into wall clock. Both clocks are read back
+        // to back, so the error is the stamp's tick (<= 10 ms) plus any clock step since.
+        int64_t offset = clockNs(CLOCK_REALTIME) - clockNs(CLOCK_MONOTONIC);
+        total.lastPacketUs = (static_cast<int64_t>(total.lastPacketMonotonicNs) + offset) / 1000;
     }
     return total;
 }

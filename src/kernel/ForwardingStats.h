@@ -12,9 +12,10 @@ struct ForwardingStats {
     uint64_t bytes = 0;    // UDP payload bytes forwarded
     uint64_t errors = 0;   // dropped by the source check
     // Wall clock, µs since the epoch, like the userspace relay's last packet; 0 = never.
-    // Converted from the kernel's CLOCK_BOOTTIME stamp when read (see BpfForwarder).
+    // Converted from the kernel's coarse CLOCK_MONOTONIC stamp when read (see BpfForwarder),
+    // so it can be up to one tick (<= 10 ms) early.
     int64_t lastPacketUs = 0;
-    uint64_t lastPacketBootNs = 0;  // the raw stamp, CLOCK_BOOTTIME ns; 0 = never
+    uint64_t lastPacketMonotonicNs = 0;  // the raw stamp, CLOCK_MONOTONIC ns; 0 = never
 };
 
 }  // namespace rtprelay::kernel

@@ -16,7 +16,7 @@
 #endif
 
 #define RTPRELAY_MAGIC 0x52545052u /* "RTPR" */
-#define RTPRELAY_LAYOUT_VERSION 1u
+#define RTPRELAY_LAYOUT_VERSION 2u
 
 /* Address families with the kernel's AF_* values, so the C++ side can pass AF_INET as is. */
 #define RTPRELAY_AF_INET 2
@@ -73,7 +73,9 @@ struct rtprelay_stats {
     __u64 packets;        /* forwarded */
     __u64 bytes;          /* UDP payload bytes forwarded, as the userspace relay counts */
     __u64 errors;         /* dropped by the source check */
-    __u64 last_packet_ns; /* bpf_ktime_get_boot_ns() (CLOCK_BOOTTIME) of the last forward */
+    /* bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC, as of the last tick) of the last forward;
+     * CLOCK_BOOTTIME before layout version 2 */
+    __u64 last_packet_ns;
 };
 
 /* Why packets left the program the way they did, per CPU, indexed by this enum. Counted
@@ -87,7 +89,8 @@ enum rtprelay_verdict {
     RTPRELAY_VERDICT_NOT_MEDIA,      /* STUN, DTLS, anything but RTP/RTCP */
     RTPRELAY_VERDICT_SOURCE_DROPPED, /* wrong source, policy drop */
     RTPRELAY_VERDICT_SOURCE_PASSED,  /* wrong source, policy pass */
-    RTPRELAY_VERDICT_TO_USERSPACE,   /* payload type, RTCP, family or entry says userspace */
+    RTPRELAY_VERDICT_TO_USERSPACE,   /* payload type, RTCP, family or entry says userspace,
+                                      * or the headers could not be made writable */
     RTPRELAY_VERDICT_REWRITE_FAILED, /* a helper failed half way: dropped */
     RTPRELAY_VERDICT_COUNT,
 };

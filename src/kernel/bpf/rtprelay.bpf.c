@@ -14,7 +14,8 @@
  * failed to rewrite half way.
  *
  * Only wire-format structs and the __sk_buff context are read, so the object needs no CO-RE
- * relocations and loads unchanged on every kernel with the helpers used (>= 5.10).
+ * relocations and loads unchanged on every kernel with the helpers used (>= 5.11, for
+ * bpf_ktime_get_coarse_ns).
  */
 #include "vmlinux.h"
 
@@ -238,105 +239,138 @@ static __always_inline int payload_type_allowed(const struct rtprelay_fwd_value 
     return (fwd->payload_types[(pt >> 6) & 1] >> (pt & 63)) & 1;
 }
 
-/* Flags for checksum updates of UDP: a zero checksum in IPv4 means "none" and stays zero,
- * and a result of zero is sent as 0xFFFF (RFC 768). */
-#define L4_FLAGS BPF_F_MARK_MANGLED_0
-
-static __always_inline int rewrite_ipv4(struct __sk_buff *skb, const struct packet_info *info,
-                                        const struct rtprelay_fwd_value *fwd)
+/* One's-complement arithmetic for incremental checksum updates (RFC 1624): `acc` collects
+ * ~old + new of every changed word, summed as loaded from the packet (network order in
+ * memory), like the kernel's csum_partial, so the folded result goes back unswapped. */
+static __always_inline __u64 csum_change32(__u64 acc, __u32 old, __u32 new)
 {
-    const __u32 ip_off = ETH_LEN;
-    const __u32 csum_off = ip_off + __builtin_offsetof(struct iphdr, check);
-    const __u32 udp_csum_off = info->udp_off + __builtin_offsetof(struct udphdr, check);
-    __u32 old_src = *(__u32 *)info->src.addr;
-    __u32 old_dst = *(__u32 *)info->dst.addr;
-    __u32 new_src = *(__u32 *)fwd->out_src.addr;
-    __u32 new_dst = *(__u32 *)fwd->out_dst.addr;
+    return acc + (__u32)~old + new;
+}
 
-    /* Addresses: IP header checksum plus the UDP pseudo header. */
-    if (bpf_l3_csum_replace(skb, csum_off, old_src, new_src, 4) ||
-        bpf_l3_csum_replace(skb, csum_off, old_dst, new_dst, 4) ||
-        bpf_l4_csum_replace(skb, udp_csum_off, old_src, new_src, L4_FLAGS | BPF_F_PSEUDO_HDR | 4) ||
-        bpf_l4_csum_replace(skb, udp_csum_off, old_dst, new_dst, L4_FLAGS | BPF_F_PSEUDO_HDR | 4) ||
-        bpf_skb_store_bytes(skb, ip_off + __builtin_offsetof(struct iphdr, saddr), &new_src, 4, 0) ||
-        bpf_skb_store_bytes(skb, ip_off + __builtin_offsetof(struct iphdr, daddr), &new_dst, 4, 0))
+static __always_inline __u64 csum_change16(__u64 acc, __u16 old, __u16 new)
+{
+    return acc + (__u16)~old + new;
+}
+
+static __always_inline __u32 csum_fold(__u64 acc)
+{
+    acc = (acc & 0xFFFFFFFF) + (acc >> 32);
+    acc = (acc & 0xFFFF) + (acc >> 16);
+    acc = (acc & 0xFFFF) + (acc >> 16);
+    return (__u32)((acc & 0xFFFF) + (acc >> 16));
+}
+
+/* The UDP checksum is left to bpf_l4_csum_replace, because only the kernel knows the skb's
+ * checksum state: with CHECKSUM_PARTIAL the field holds the pseudo-header sum and must take
+ * the address change but not the port change, with CHECKSUM_COMPLETE skb->csum has to follow
+ * the pseudo-header change. Hence two calls: the addresses (pseudo header), the ports. */
+static __always_inline int update_udp_csum(struct __sk_buff *skb, __u32 udp_off, __u32 addr_diff,
+                                           __u32 port_diff, __u64 flags)
+{
+    __u32 csum_off = udp_off + __builtin_offsetof(struct udphdr, check);
+    if (bpf_l4_csum_replace(skb, csum_off, 0, addr_diff, flags | BPF_F_PSEUDO_HDR))
         return -1;
+    return bpf_l4_csum_replace(skb, csum_off, 0, port_diff, flags) ? -1 : 0;
+}
+
+/* Source and destination port as one word in packet order. */
+static __always_inline __u32 out_ports(const struct rtprelay_fwd_value *fwd)
+{
+    __u16 ports[2] = {fwd->out_src.port, fwd->out_dst.port};
+    __u32 word;
+    __builtin_memcpy(&word, ports, sizeof(word));
+    return word;
+}
+
+/* Both rewrite the headers in place (bpf_skb_pull_data made them linear and writable):
+ * addresses, TOS / traffic class, TTL / hop limit, ports, then each checksum in one update. */
+static __always_inline int rewrite_ipv4(struct __sk_buff *skb, const struct rtprelay_fwd_value *fwd)
+{
+    void *data = (void *)(long)skb->data;
+    void *data_end = (void *)(long)skb->data_end;
+    __u8 *ip = data + ETH_LEN;
+    __u8 *udp = ip + IP4_LEN;
+    if ((void *)(udp + UDP_LEN) > data_end)
+        return -1;
+
+    __u32 *addrs = (__u32 *)(ip + 12);
+    __u32 new_src = *(const __u32 *)fwd->out_src.addr;
+    __u32 new_dst = *(const __u32 *)fwd->out_dst.addr;
+    __u64 addr_acc = csum_change32(0, addrs[0], new_src);
+    addr_acc = csum_change32(addr_acc, addrs[1], new_dst);
+    addrs[0] = new_src;
+    addrs[1] = new_dst;
 
     /* TOS shares a 16-bit checksum word with version/IHL, TTL one with the protocol. */
-    __u16 old_word = bpf_htons((0x45 << 8) | info->tos);
-    __u8 tos = (fwd->flags & RTPRELAY_FLAG_SET_TOS) ? fwd->tos : info->tos;
-    __u16 new_word = bpf_htons((0x45 << 8) | tos);
-    if (old_word != new_word) {
-        if (bpf_l3_csum_replace(skb, csum_off, old_word, new_word, 2) ||
-            bpf_skb_store_bytes(skb, ip_off + __builtin_offsetof(struct iphdr, tos), &tos, 1, 0))
-            return -1;
-    }
-    __u8 ttl_proto[2];
-    if (bpf_skb_load_bytes(skb, ip_off + __builtin_offsetof(struct iphdr, ttl), ttl_proto, 2))
-        return -1;
-    if (ttl_proto[0] != RELAY_TTL) {
-        __u16 old_ttl = bpf_htons((ttl_proto[0] << 8) | ttl_proto[1]);
-        __u16 new_ttl = bpf_htons((RELAY_TTL << 8) | ttl_proto[1]);
-        __u8 ttl = RELAY_TTL;
-        if (bpf_l3_csum_replace(skb, csum_off, old_ttl, new_ttl, 2) ||
-            bpf_skb_store_bytes(skb, ip_off + __builtin_offsetof(struct iphdr, ttl), &ttl, 1, 0))
-            return -1;
-    }
-    return 0;
+    __u16 *tos_word = (__u16 *)ip;
+    __u16 *ttl_word = (__u16 *)(ip + 8);
+    __u16 old_tos_word = *tos_word;
+    __u16 old_ttl_word = *ttl_word;
+    if (fwd->flags & RTPRELAY_FLAG_SET_TOS)
+        ip[1] = fwd->tos;
+    ip[8] = RELAY_TTL;
+    __u64 ip_acc = csum_change16(addr_acc, old_tos_word, *tos_word);
+    ip_acc = csum_change16(ip_acc, old_ttl_word, *ttl_word);
+    __u16 *ip_csum = (__u16 *)(ip + 10);
+    *ip_csum = (__u16)~csum_fold((__u16)~*ip_csum + ip_acc);
+
+    __u32 *ports = (__u32 *)udp;
+    __u32 new_ports = out_ports(fwd);
+    __u32 port_diff = csum_fold(csum_change32(0, *ports, new_ports));
+    *ports = new_ports;
+    /* A zero UDP checksum means "none" and stays zero; a result of zero goes out as 0xFFFF
+     * (RFC 768). */
+    return update_udp_csum(skb, ETH_LEN + IP4_LEN, csum_fold(addr_acc), port_diff,
+                           BPF_F_MARK_MANGLED_0);
 }
 
-static __always_inline int rewrite_ipv6(struct __sk_buff *skb, const struct packet_info *info,
-                                        const struct rtprelay_fwd_value *fwd)
+static __always_inline int rewrite_ipv6(struct __sk_buff *skb, const struct rtprelay_fwd_value *fwd)
 {
-    const __u32 ip_off = ETH_LEN;
-    const __u32 udp_csum_off = info->udp_off + __builtin_offsetof(struct udphdr, check);
-
-    /* No IP checksum; the addresses are in the UDP pseudo header. bpf_l4_csum_replace takes
-     * at most 4 bytes, so 16-byte changes go in as a precomputed difference. */
-    __s64 diff = bpf_csum_diff((__be32 *)info->src.addr, 16, (__be32 *)fwd->out_src.addr, 16, 0);
-    diff = bpf_csum_diff((__be32 *)info->dst.addr, 16, (__be32 *)fwd->out_dst.addr, 16, diff);
-    if (diff < 0)
-        return -1;
-    /* The IPv6 header is inside a CHECKSUM_COMPLETE sum (no header checksum cancels the
-     * change out), so its stores recompute skb->csum. */
-    if (bpf_l4_csum_replace(skb, udp_csum_off, 0, diff, BPF_F_PSEUDO_HDR) ||
-        bpf_skb_store_bytes(skb, ip_off + __builtin_offsetof(struct ipv6hdr, saddr),
-                            fwd->out_src.addr, 16, BPF_F_RECOMPUTE_CSUM) ||
-        bpf_skb_store_bytes(skb, ip_off + __builtin_offsetof(struct ipv6hdr, daddr),
-                            fwd->out_dst.addr, 16, BPF_F_RECOMPUTE_CSUM))
+    void *data = (void *)(long)skb->data;
+    void *data_end = (void *)(long)skb->data_end;
+    __u8 *ip6 = data + ETH_LEN;
+    __u8 *udp = ip6 + IP6_LEN;
+    if ((void *)(udp + UDP_LEN) > data_end)
         return -1;
 
-    /* Traffic class straddles bytes 0 and 1; hop limit is byte 7, stored with next header
-     * as one aligned word. */
-    __u8 head[8];
-    if (bpf_skb_load_bytes(skb, ip_off, head, sizeof(head)))
-        return -1;
+    /* 32-bit words: the addresses sit at offset 4 of rtprelay_addr. */
+    __u32 *addrs = (__u32 *)(ip6 + 8);
+    const __u32 *new_src = (const __u32 *)fwd->out_src.addr;
+    const __u32 *new_dst = (const __u32 *)fwd->out_dst.addr;
+    __u64 addr_acc = 0;
+#pragma unroll
+    for (int i = 0; i < 4; i++) {
+        addr_acc = csum_change32(addr_acc, addrs[i], new_src[i]);
+        addrs[i] = new_src[i];
+        addr_acc = csum_change32(addr_acc, addrs[4 + i], new_dst[i]);
+        addrs[4 + i] = new_dst[i];
+    }
+
+    /* Traffic class straddles bytes 0 and 1 (the flow label's first nibble stays); hop limit
+     * is byte 7. */
+    __u32 *head = (__u32 *)ip6;
+    __u32 old_head0 = head[0];
+    __u32 old_head1 = head[1];
     if (fwd->flags & RTPRELAY_FLAG_SET_TOS) {
-        __u8 tc[2] = {(__u8)(0x60 | (fwd->tos >> 4)), (__u8)((fwd->tos << 4) | (head[1] & 0x0F))};
-        if ((tc[0] != head[0] || tc[1] != head[1]) &&
-            bpf_skb_store_bytes(skb, ip_off, tc, 2, BPF_F_RECOMPUTE_CSUM))
-            return -1;
+        ip6[0] = (__u8)(0x60 | (fwd->tos >> 4));
+        ip6[1] = (__u8)((fwd->tos << 4) | (ip6[1] & 0x0F));
     }
-    if (head[7] != RELAY_TTL) {
-        __u8 next_hop[2] = {head[6], RELAY_TTL};
-        if (bpf_skb_store_bytes(skb, ip_off + 6, next_hop, 2, BPF_F_RECOMPUTE_CSUM))
-            return -1;
-    }
-    return 0;
-}
+    ip6[7] = RELAY_TTL;
+    __u64 head_acc = csum_change32(0, old_head0, head[0]);
+    head_acc = csum_change32(head_acc, old_head1, head[1]);
 
-static __always_inline int rewrite_ports(struct __sk_buff *skb, const struct packet_info *info,
-                                         const struct rtprelay_fwd_value *fwd)
-{
-    const __u32 udp_csum_off = info->udp_off + __builtin_offsetof(struct udphdr, check);
-    __u16 ports[2] = {fwd->out_src.port, fwd->out_dst.port};
-    __u16 flags = info->src.family == RTPRELAY_AF_INET ? L4_FLAGS : 0;
+    __u32 *ports = (__u32 *)udp;
+    __u32 new_ports = out_ports(fwd);
+    __u32 port_diff = csum_fold(csum_change32(0, *ports, new_ports));
+    *ports = new_ports;
 
-    if (bpf_l4_csum_replace(skb, udp_csum_off, info->src.port, ports[0], flags | 2) ||
-        bpf_l4_csum_replace(skb, udp_csum_off, info->dst.port, ports[1], flags | 2) ||
-        bpf_skb_store_bytes(skb, info->udp_off, ports, sizeof(ports), 0))
-        return -1;
-    return 0;
+    /* No IP checksum cancels the header change out, so a CHECKSUM_COMPLETE skb->csum takes
+     * it (the helper fails harmlessly in other checksum states); the pseudo-header update of
+     * the UDP checksum takes the address part back out. */
+    bpf_csum_update(skb, csum_fold(addr_acc + head_acc));
+    /* Zero is no valid IPv6 UDP checksum: a result of zero goes out as 0xFFFF. */
+    return update_udp_csum(skb, ETH_LEN + IP6_LEN, csum_fold(addr_acc), port_diff,
+                           BPF_F_MARK_MANGLED_0 | BPF_F_MARK_ENFORCE);
 }
 
 static __always_inline void count_stats(const struct rtprelay_fwd_value *fwd, __u64 bytes,
@@ -352,7 +386,9 @@ static __always_inline void count_stats(const struct rtprelay_fwd_value *fwd, __
     }
     stats->packets += 1;
     stats->bytes += bytes;
-    stats->last_packet_ns = bpf_ktime_get_boot_ns();
+    /* The coarse clock (last tick) costs a memory read where the precise ones read the
+     * clocksource (~30 ns per packet under KVM); timeouts work in seconds. */
+    stats->last_packet_ns = bpf_ktime_get_coarse_ns();
 }
 
 SEC("tc")
@@ -433,9 +469,15 @@ int rtpr_ingress(struct __sk_buff *skb)
         return TO_STACK;
     }
 
-    int failed = info.dst.family == RTPRELAY_AF_INET ? rewrite_ipv4(skb, &info, fwd)
-                                                     : rewrite_ipv6(skb, &info, fwd);
-    if (failed || rewrite_ports(skb, &info, fwd)) {
+    /* Headers linear and writable once, then rewritten through direct packet access. A
+     * failure here comes before any change: userspace relays the packet. */
+    if (bpf_skb_pull_data(skb, info.udp_off + UDP_LEN)) {
+        count_verdict(RTPRELAY_VERDICT_TO_USERSPACE);
+        return TO_STACK;
+    }
+    int failed = info.dst.family == RTPRELAY_AF_INET ? rewrite_ipv4(skb, fwd)
+                                                     : rewrite_ipv6(skb, fwd);
+    if (failed) {
         /* Half rewritten: the stack would deliver garbage; drop it like a lost packet. */
         count_stats(fwd, 0, 1);
         count_verdict(RTPRELAY_VERDICT_REWRITE_FAILED);

@@ -150,8 +150,9 @@ TEST_F(BpfProgramTest, Ipv4HitRewritesAddressesPortsTosTtlAndKeepsChecksumsValid
     EXPECT_EQ(s.packets, 1u);
     EXPECT_EQ(s.bytes, 172u);
     EXPECT_EQ(s.errors, 0u);
-    // Converted from CLOCK_BOOTTIME to the wall clock the userspace relay uses.
-    EXPECT_GE(s.lastPacketUs, before - 1000);
+    // Converted from the coarse CLOCK_MONOTONIC to the wall clock the userspace relay uses:
+    // the stamp is the last tick's time, up to 10 ms (HZ=100) before the packet.
+    EXPECT_GE(s.lastPacketUs, before - 11000);
     EXPECT_LE(s.lastPacketUs, after + 1000);
     EXPECT_EQ(verdicts(RTPRELAY_VERDICT_FORWARDED), 1u);
 }
@@ -203,6 +204,84 @@ TEST_F(BpfProgramTest, Ipv6HitRewritesAddressesPortsTrafficClassHopLimitKeepsFlo
     EXPECT_EQ(std::vector<uint8_t>(result.frame.begin(), result.frame.begin() + 14),
               std::vector<uint8_t>(in.begin(), in.begin() + 14));
     EXPECT_EQ(stats(slot).packets, 1u);
+}
+
+// The program updates the checksums incrementally (one's-complement sums of the changed
+// words); addresses and ports with carries in every position must still give checksums a
+// receiver accepts, and IPv4's "no checksum" must stay 0.
+TEST_F(BpfProgramTest, ChecksumsStayValidForAddressAndPortChangesWithCarries) {
+    const std::vector<std::pair<std::string, uint16_t>> outs4 = {
+        {"10.1.0.1", 40000}, {"255.255.255.254", 65535}, {"0.0.0.1", 1}, {"128.0.255.255", 32768}};
+    const std::vector<std::pair<std::string, uint16_t>> outs6 = {
+        {"2001:db8:1::1", 40000},
+        {"ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe", 65535},
+        {"::1", 1},
+        {"8000::ffff", 32768}};
+    for (size_t i = 0; i < outs4.size(); ++i) {
+        for (size_t j = 0; j < outs4.size(); ++j) {
+            ForwardingRule rule = ipv4Rule();
+            rule.outSource = ep(outs4[i].first, outs4[i].second);
+            rule.outDestination = ep(outs4[j].first, outs4[j].second);
+            rule.tos = static_cast<uint8_t>(0x2E * (i + j));
+            install(rule);
+            for (bool zero : {false, true}) {
+                auto builder = fromCaller().ttl(static_cast<uint8_t>(1 + 70 * j)).rtp(0, 172);
+                auto result = run(zero ? builder.zeroUdpChecksum().build() : builder.build());
+                ASSERT_EQ(result.verdict, kRedirect);
+                auto out = ParsedFrame::parse(result.frame);
+                ASSERT_TRUE(out);
+                SCOPED_TRACE(rule.outSource.toString() + " -> " + rule.outDestination.toString() +
+                             (zero ? " checksum 0" : ""));
+                EXPECT_EQ(out->source, rule.outSource);
+                EXPECT_EQ(out->destination, rule.outDestination);
+                EXPECT_TRUE(out->ipChecksumValid);
+                EXPECT_TRUE(out->udpChecksumValid);
+                EXPECT_EQ(out->udpChecksum == 0, zero);
+            }
+
+            ForwardingRule rule6 = ipv6Rule();
+            rule6.outSource = ep(outs6[i].first, outs6[i].second);
+            rule6.outDestination = ep(outs6[j].first, outs6[j].second);
+            install(rule6);
+            auto result =
+                run(fromCaller6().ttl(static_cast<uint8_t>(1 + 70 * i)).rtp(0, 172).build());
+            ASSERT_EQ(result.verdict, kRedirect);
+            auto out = ParsedFrame::parse(result.frame);
+            ASSERT_TRUE(out);
+            SCOPED_TRACE(rule6.outSource.toString() + " -> " + rule6.outDestination.toString());
+            EXPECT_EQ(out->destination, rule6.outDestination);
+            EXPECT_TRUE(out->udpChecksumValid);
+            EXPECT_NE(out->udpChecksum, 0);
+        }
+    }
+}
+
+// A UDP checksum whose sum comes out as zero is sent as 0xFFFF (RFC 768): 0 would mean "no
+// checksum" in IPv4 and is invalid in IPv6, where receivers drop the packet.
+TEST_F(BpfProgramTest, UdpChecksumThatComesOutZeroIsSentAsAllOnes) {
+    install(ipv4Rule());
+    install(ipv6Rule());
+    for (bool ipv6 : {false, true}) {
+        SCOPED_TRACE(ipv6 ? "IPv6" : "IPv4");
+        auto builder = [&] { return ipv6 ? fromCaller6() : fromCaller(); };
+        auto probe = run(builder().rtp(0, 172).build());
+        ASSERT_EQ(probe.verdict, kRedirect);
+        uint16_t checksum = ParsedFrame::parse(probe.frame)->udpChecksum;
+        // Adding the rewritten packet's checksum to one payload word makes its sum all ones,
+        // whose complement is zero.
+        auto payload = ParsedFrame::parse(builder().rtp(0, 172).build())->payload;
+        uint32_t word = (uint32_t{payload[12]} << 8 | payload[13]) + checksum;
+        word = (word & 0xFFFF) + (word >> 16);
+        payload[12] = static_cast<uint8_t>(word >> 8);
+        payload[13] = static_cast<uint8_t>(word);
+
+        auto result = run(builder().payload(payload).build());
+        ASSERT_EQ(result.verdict, kRedirect);
+        auto out = ParsedFrame::parse(result.frame);
+        ASSERT_TRUE(out);
+        EXPECT_EQ(out->udpChecksum, 0xFFFF);
+        EXPECT_TRUE(out->udpChecksumValid);
+    }
 }
 
 TEST_F(BpfProgramTest, MissLeavesThePacketToTheStackUntouched) {
