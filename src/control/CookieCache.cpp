@@ -2,11 +2,15 @@
 
 namespace rtprelay::control {
 
-CookieCache::CookieCache(Clock::duration generation, Clock::duration maxWait)
-    : generation_(generation), maxWait_(maxWait), lastRotation_(Clock::now()) {}
+CookieCache::CookieCache(Clock::duration generation, Clock::duration maxWait,
+                         size_t generationBytes)
+    : generation_(generation),
+      maxWait_(maxWait),
+      generationBytes_(generationBytes),
+      lastRotation_(Clock::now()) {}
 
 void CookieCache::rotateIfDue(Clock::time_point now) {
-    if (now - lastRotation_ < generation_) {
+    if (now - lastRotation_ < generation_ && currentBytes_ < generationBytes_) {
         return;
     }
     // In-flight entries must survive the rotation or their waiters would never be woken
@@ -19,6 +23,8 @@ void CookieCache::rotateIfDue(Clock::time_point now) {
     }
     previous_ = std::move(current_);
     current_ = std::move(carried);
+    previousBytes_ = currentBytes_;
+    currentBytes_ = 0;  // carried entries have no reply yet
     lastRotation_ = now;
 }
 
@@ -58,6 +64,9 @@ void CookieCache::complete(const std::string& cookie, std::string reply) {
             entry = std::make_shared<Entry>();
             current_.emplace(cookie, entry);
         }
+        // Counted against the current generation even when the entry sits in the previous
+        // one: the budget bounds memory, not per-generation bookkeeping.
+        currentBytes_ += kEntryOverheadBytes + cookie.size() + reply.size();
         entry->reply = std::move(reply);
         entry->done = true;
     }
@@ -67,6 +76,11 @@ void CookieCache::complete(const std::string& cookie, std::string reply) {
 size_t CookieCache::size() const {
     std::lock_guard lock(mutex_);
     return current_.size() + previous_.size();
+}
+
+size_t CookieCache::bytes() const {
+    std::lock_guard lock(mutex_);
+    return currentBytes_ + previousBytes_;
 }
 
 }  // namespace rtprelay::control

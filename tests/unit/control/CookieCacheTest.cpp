@@ -21,6 +21,27 @@ TEST(CookieCache, FirstSightExecutesThenReplays) {
     EXPECT_TRUE(cache.begin("c2").execute);
 }
 
+TEST(CookieCache, AFullByteBudgetRotatesEarlyAndBoundsMemory) {
+    constexpr size_t kBudget = 10'000;
+    CookieCache cache(std::chrono::hours(1), 30s, kBudget);
+    const std::string reply(1'000, 'r');
+    for (int i = 0; i < 1'000; ++i) {
+        std::string cookie = "c" + std::to_string(i);
+        ASSERT_TRUE(cache.begin(cookie).execute);
+        cache.complete(cookie, reply);
+        // Two generations, each at most one reply over its budget.
+        ASSERT_LE(cache.bytes(),
+                  2 * (kBudget + CookieCache::kEntryOverheadBytes + reply.size() + cookie.size()));
+    }
+    // The latest replies are still replayed, never executed twice.
+    auto again = cache.begin("c999");
+    EXPECT_FALSE(again.execute);
+    EXPECT_EQ(again.reply, reply);
+    EXPECT_FALSE(cache.begin("c995").execute);
+    // The oldest fell out long ago.
+    EXPECT_TRUE(cache.begin("c0").execute);
+}
+
 TEST(CookieCache, DuplicateDuringExecutionWaitsForTheReply) {
     CookieCache cache;
     ASSERT_TRUE(cache.begin("slow").execute);
