@@ -3,18 +3,12 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/Text.h"
 #include "sdp/Writer.h"
 
 namespace rtprelay::call {
 
 namespace {
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-               return std::tolower(static_cast<unsigned char>(x)) ==
-                      std::tolower(static_cast<unsigned char>(y));
-           });
-}
 
 // A codec filter entry names an encoding ("PCMA"), optionally with its clock rate
 // ("opus/48000"), or "all".
@@ -36,7 +30,7 @@ bool codecMatches(const std::string& filter, const sdp::MediaDescription& media,
             rate = rate.substr(0, second);
         }
     }
-    if (!equalsIgnoreCase(name, map->encoding)) {
+    if (!text::equalsIgnoreCase(name, map->encoding)) {
         return false;
     }
     return rate.empty() || rate == std::to_string(map->clockRate);

@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "common/Text.h"
+
 namespace rtprelay::net {
 
 namespace {
@@ -22,17 +24,11 @@ bool isV4Mapped(const IpAddress& address) {
 }
 
 std::optional<unsigned> parsePrefixLength(std::string_view text) {
-    if (text.empty() || text.size() > 3 || (text.size() > 1 && text[0] == '0')) {
+    if (text.size() > 1 && text[0] == '0') {
         return std::nullopt;
     }
-    unsigned value = 0;
-    for (char c : text) {
-        if (c < '0' || c > '9') {
-            return std::nullopt;
-        }
-        value = value * 10 + static_cast<unsigned>(c - '0');
-    }
-    return value;
+    auto value = text::parseDigits(text, 3);
+    return value ? std::optional<unsigned>(static_cast<unsigned>(*value)) : std::nullopt;
 }
 
 void fail(std::string* why, std::string reason) {

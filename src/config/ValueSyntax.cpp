@@ -6,24 +6,9 @@
 #include <cstdlib>
 #include <limits>
 
+#include "common/Text.h"
+
 namespace rtprelay::config::syntax {
-
-namespace {
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i]))) {
-            return false;
-        }
-    }
-    return true;
-}
-
-}  // namespace
 
 Parsed<long long> parseInteger(std::string_view text) {
     bool negative = false;
@@ -63,12 +48,12 @@ Parsed<long long> parseInteger(std::string_view text) {
 
 Parsed<bool> parseBoolean(std::string_view text) {
     for (std::string_view t : {"true", "yes", "on", "1"}) {
-        if (equalsIgnoreCase(text, t)) {
+        if (text::equalsIgnoreCase(text, t)) {
             return true;
         }
     }
     for (std::string_view f : {"false", "no", "off", "0"}) {
-        if (equalsIgnoreCase(text, f)) {
+        if (text::equalsIgnoreCase(text, f)) {
             return false;
         }
     }

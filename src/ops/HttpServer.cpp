@@ -4,6 +4,7 @@
 
 #include <cctype>
 
+#include "common/Text.h"
 #include "log/Log.h"
 #include "ops/PrometheusMetrics.h"
 
@@ -66,19 +67,6 @@ std::string response(int status, std::string_view contentType, const std::string
     return out;
 }
 
-bool equalsIgnoringCase(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (size_t i = 0; i < a.size(); ++i) {
-        if (std::tolower(static_cast<unsigned char>(a[i])) !=
-            std::tolower(static_cast<unsigned char>(b[i]))) {
-            return false;
-        }
-    }
-    return true;
-}
-
 // The time taken depends on the length of `secret` only, never on where `given` differs.
 bool sameSecret(std::string_view secret, std::string_view given) {
     unsigned diff = secret.size() == given.size() ? 0 : 1;
@@ -100,20 +88,11 @@ std::string_view mediaType(std::string_view value) {
 
 // Content-Length: digits only, at most `max`.
 std::optional<size_t> contentLength(std::string_view text, size_t max) {
-    if (text.empty() || text.size() > 9) {
+    auto value = text::parseDigits(text, 9);
+    if (!value) {
         return std::nullopt;
     }
-    size_t value = 0;
-    for (char c : text) {
-        if (c < '0' || c > '9') {
-            return std::nullopt;
-        }
-        value = value * 10 + static_cast<size_t>(c - '0');
-    }
-    if (value > max) {
-        return max + 1;
-    }
-    return value;
+    return *value > max ? max + 1 : static_cast<size_t>(*value);
 }
 
 }  // namespace
@@ -152,7 +131,7 @@ std::optional<std::string> HttpServer::checkSecret(const HttpRequest& request,
     bool repeated = false;
     auto authorization = request.header("Authorization", &repeated);
     bool bearer = authorization && !repeated && authorization->size() > scheme.size() &&
-                  equalsIgnoringCase(authorization->substr(0, scheme.size()), scheme);
+                  text::equalsIgnoreCase(authorization->substr(0, scheme.size()), scheme);
     if (bearer) {
         std::string_view token = authorization->substr(scheme.size());
         while (!token.empty() && token.front() == ' ') {
@@ -188,7 +167,7 @@ std::optional<std::string> HttpServer::handleNg(const HttpRequest& request,
                         "Transfer-Encoding is not supported, send Content-Length\n");
     }
     auto type = request.header("Content-Type");
-    if (!type || !equalsIgnoringCase(mediaType(*type), ngContentType)) {
+    if (!type || !text::equalsIgnoreCase(mediaType(*type), ngContentType)) {
         return response(415, plainText, fmt::format("Content-Type must be {}\n", ngContentType));
     }
     bool repeated = false;

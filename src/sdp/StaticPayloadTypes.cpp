@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "common/Text.h"
+
 namespace rtprelay::sdp {
 
 namespace {
@@ -14,20 +16,6 @@ constexpr std::array<StaticPayloadType, 24> kStaticPayloadTypes{{
     {18, "G729", 8000, 1},  {25, "CelB", 90000, 1}, {26, "JPEG", 90000, 1}, {28, "nv", 90000, 1},
     {31, "H261", 90000, 1}, {32, "MPV", 90000, 1},  {33, "MP2T", 90000, 1}, {34, "H263", 90000, 1},
 }};
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) {
-        return false;
-    }
-    for (size_t i = 0; i < a.size(); ++i) {
-        char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
-        char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] - 'A' + 'a') : b[i];
-        if (x != y) {
-            return false;
-        }
-    }
-    return true;
-}
 
 }  // namespace
 
@@ -48,7 +36,7 @@ const StaticPayloadType* findStaticPayloadType(std::string_view encoding, uint32
                                                uint8_t channels) {
     for (const auto& entry : kStaticPayloadTypes) {
         if (entry.clockRate == clockRate && entry.channels == channels &&
-            equalsIgnoreCase(entry.encoding, encoding)) {
+            text::equalsIgnoreCase(entry.encoding, encoding)) {
             return &entry;
         }
     }
@@ -56,20 +44,14 @@ const StaticPayloadType* findStaticPayloadType(std::string_view encoding, uint32
 }
 
 std::optional<uint8_t> parsePayloadType(std::string_view text) {
-    if (text.empty() || text.size() > 3 || (text.size() > 1 && text.front() == '0')) {
+    if (text.size() > 1 && text.front() == '0') {
         return std::nullopt;
     }
-    unsigned value = 0;
-    for (char c : text) {
-        if (c < '0' || c > '9') {
-            return std::nullopt;
-        }
-        value = value * 10 + static_cast<unsigned>(c - '0');
-    }
-    if (value > 127) {
+    auto value = text::parseDigits(text, 3);
+    if (!value || *value > 127) {
         return std::nullopt;
     }
-    return static_cast<uint8_t>(value);
+    return static_cast<uint8_t>(*value);
 }
 
 }  // namespace rtprelay::sdp
