@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "protocol/DaemonFixture.h"
+#include "protocol/HttpClient.h"
 
 namespace rtprelay::test {
 namespace {
@@ -327,19 +328,7 @@ TEST_F(Access, NgOverHttpUsesTheRetransmissionCache) {
     ASSERT_EQ(::send(fd, whole.data(), split, MSG_NOSIGNAL), static_cast<ssize_t>(split));
     std::this_thread::sleep_for(100ms);
     ASSERT_EQ(::send(fd, whole.data() + split, 5, MSG_NOSIGNAL), 5);
-    std::string out;
-    char buf[4096];
-    for (;;) {
-        pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, 3000) <= 0) {
-            break;
-        }
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) {
-            break;
-        }
-        out.append(buf, static_cast<size_t>(n));
-    }
+    std::string out = readUntilClosed(fd, 3s).value_or("");
     ::close(fd);
     EXPECT_EQ(statusOf(out), 200) << out;
     EXPECT_EQ(bodyOf(out).rfind("http2 d", 0), 0u) << out;

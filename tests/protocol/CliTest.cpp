@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "protocol/HttpClient.h"
 #include "protocol/SignallingFixture.h"
 
 #ifndef RTPRELAY_CTL_PATH
@@ -28,52 +29,6 @@ constexpr const char* kNoDifference = "No parameter differs from its start value
 
 using control::bencode::Value;
 using namespace std::chrono_literals;
-
-// Connects to 127.0.0.1:port, sends `bytes` (then half-closes if asked) and returns all that
-// arrives until the server closes; nothing when the connection fails or stays open too long.
-std::optional<std::string> cliExchange(uint16_t port, const std::string& bytes,
-                                       bool halfClose = false) {
-    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    sa.sin_port = htons(port);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
-        ::close(fd);
-        return std::nullopt;
-    }
-    size_t sent = 0;
-    while (sent < bytes.size()) {
-        ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-        if (n <= 0) {
-            break;  // the server may close early (over-long line); read what it said
-        }
-        sent += static_cast<size_t>(n);
-    }
-    if (halfClose) {
-        ::shutdown(fd, SHUT_WR);
-    }
-    std::string out;
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    char buf[8192];
-    for (;;) {
-        pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, 200) <= 0) {
-            if (std::chrono::steady_clock::now() > deadline) {
-                ::close(fd);
-                return std::nullopt;
-            }
-            continue;
-        }
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) {
-            break;
-        }
-        out.append(buf, static_cast<size_t>(n));
-    }
-    ::close(fd);
-    return out;
-}
 
 struct CtlResult {
     int status = -1;
@@ -178,7 +133,7 @@ protected:
     }
 
     std::string cli(const std::string& line) {
-        auto answer = cliExchange(cliPort_, line + "\n");
+        auto answer = tcpExchange(cliPort_, line + "\n");
         EXPECT_TRUE(answer) << "no CLI answer to '" << line << "'; daemon log:\n" << daemon_->log();
         return answer.value_or("");
     }
@@ -454,14 +409,14 @@ TEST_F(Cli, OtherListsAndUsage) {
 
 TEST_F(Cli, OneLinePerConnectionBoundedLength) {
     // The line may end with CRLF, or with the client's half-close.
-    EXPECT_EQ(cliExchange(cliPort_, "list timeout\r\n").value_or(""), "TIMEOUT=60\n");
-    EXPECT_EQ(cliExchange(cliPort_, "list timeout", true).value_or(""), "TIMEOUT=60\n");
+    EXPECT_EQ(tcpExchange(cliPort_, "list timeout\r\n").value_or(""), "TIMEOUT=60\n");
+    EXPECT_EQ(tcpExchange(cliPort_, "list timeout", true).value_or(""), "TIMEOUT=60\n");
     // Only the first line counts.
-    EXPECT_EQ(cliExchange(cliPort_, "list timeout\nset timeout 5\n").value_or(""), "TIMEOUT=60\n");
+    EXPECT_EQ(tcpExchange(cliPort_, "list timeout\nset timeout 5\n").value_or(""), "TIMEOUT=60\n");
     EXPECT_EQ(cli("list timeout"), "TIMEOUT=60\n");
     // Over 1024 bytes without a line end: closed unanswered.
-    EXPECT_EQ(cliExchange(cliPort_, std::string(3000, 'x')).value_or("<open>"), "");
-    EXPECT_EQ(cliExchange(cliPort_, "list " + std::string(1100, 'y') + "\n").value_or("<open>"),
+    EXPECT_EQ(tcpExchange(cliPort_, std::string(3000, 'x')).value_or("<open>"), "");
+    EXPECT_EQ(tcpExchange(cliPort_, "list " + std::string(1100, 'y') + "\n").value_or("<open>"),
               "");
     // A connection that never sends a line end, idle: the daemon keeps serving others.
     int idle = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -11,8 +11,27 @@ namespace rtprelay::test {
 
 using namespace std::chrono_literals;
 
-std::optional<HttpResponse> httpExchange(uint16_t port, const std::string& request,
-                                         bool halfClose) {
+std::optional<std::string> readUntilClosed(int fd, std::chrono::milliseconds timeout) {
+    std::string out;
+    char buf[16384];
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        pollfd p{fd, POLLIN, 0};
+        if (::poll(&p, 1, 200) <= 0) {
+            if (std::chrono::steady_clock::now() > deadline) {
+                return std::nullopt;
+            }
+            continue;
+        }
+        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) {
+            return out;
+        }
+        out.append(buf, static_cast<size_t>(n));
+    }
+}
+
+std::optional<std::string> tcpExchange(uint16_t port, const std::string& bytes, bool halfClose) {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
@@ -23,35 +42,28 @@ std::optional<HttpResponse> httpExchange(uint16_t port, const std::string& reque
         return std::nullopt;
     }
     size_t sent = 0;
-    while (sent < request.size()) {
-        ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
+    while (sent < bytes.size()) {
+        ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
         if (n <= 0) {
-            break;
+            break;  // the server may close early (over-long line); read what it said
         }
         sent += static_cast<size_t>(n);
     }
     if (halfClose) {
         ::shutdown(fd, SHUT_WR);
     }
-    std::string raw;
-    char buf[16384];
-    auto deadline = std::chrono::steady_clock::now() + 10s;
-    for (;;) {
-        pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, 200) <= 0) {
-            if (std::chrono::steady_clock::now() > deadline) {
-                ::close(fd);
-                return std::nullopt;
-            }
-            continue;
-        }
-        ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) {
-            break;
-        }
-        raw.append(buf, static_cast<size_t>(n));
-    }
+    auto out = readUntilClosed(fd, 10s);
     ::close(fd);
+    return out;
+}
+
+std::optional<HttpResponse> httpExchange(uint16_t port, const std::string& request,
+                                         bool halfClose) {
+    auto answer = tcpExchange(port, request, halfClose);
+    if (!answer) {
+        return std::nullopt;
+    }
+    const std::string& raw = *answer;
     size_t end = raw.find("\r\n\r\n");
     if (raw.rfind("HTTP/1.1 ", 0) != 0 || end == std::string::npos) {
         return std::nullopt;
