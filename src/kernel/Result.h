@@ -1,9 +1,6 @@
 #pragma once
 
-#include <optional>
-#include <string>
-#include <utility>
-#include <variant>
+#include "common/Expected.h"
 
 namespace rtprelay::kernel {
 
@@ -12,29 +9,7 @@ namespace rtprelay::kernel {
 // throwing: they run from the media path, where a failing kernel must only mean "stay in
 // userspace". Result<> carries no value.
 template <typename T = std::monostate>
-class Result {
-public:
-    Result(T value) : value_(std::move(value)) {}  // NOLINT: implicit for `return value;`
-
-    static Result failure(std::string why) {
-        Result r;
-        r.error_ = std::move(why);
-        return r;
-    }
-
-    explicit operator bool() const { return value_.has_value(); }
-    T& operator*() { return *value_; }
-    const T& operator*() const { return *value_; }
-    T* operator->() { return &*value_; }
-    const T* operator->() const { return &*value_; }
-    const std::string& error() const { return error_; }
-
-private:
-    Result() = default;
-
-    std::optional<T> value_;
-    std::string error_;
-};
+using Result = Expected<T>;
 
 // The successful Result<>.
 inline Result<> success() {
