@@ -71,6 +71,8 @@ fi
 WAIT_BUSY="${WAIT_BUSY:-30}" # before lib.sh, whose default is longer
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/e2e/lib/topology.sh
+. "$(dirname "$0")/../tests/e2e/lib/topology.sh"
 CALLS="${CALLS:-500}"
 RATE="${RATE:-50}"
 DURATION="${DURATION:-10}"
@@ -120,27 +122,11 @@ bench_cleanup_extra() {
 bench_setup_work rtprelay-kernel
 
 # --- kernel table: bpffs is global; mkdir reserves one no other run uses ------------------
-if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
-    mount -t bpf bpf /sys/fs/bpf || die "cannot mount bpffs at /sys/fs/bpf"
-fi
-mkdir -p "$pin_root"
-for i in $(seq 0 19); do # 0..19: tests/e2e/kernel_path.sh takes 20..59
-    t=$((($$ + i) % 20))
-    if mkdir "$pin_root/$t" 2>/dev/null; then
-        table="$t"
-        break
-    fi
-done
-[ -n "$table" ] || die "no free kernel table in 0..19 under $pin_root"
+# 0..19: tests/e2e/kernel_path.sh takes 20..59
+table="$(reserve_kernel_table "$pin_root" 0 20)" || die "no kernel table for this run"
 
 # --- topology -----------------------------------------------------------------------------
-for ns in "$ns_caller" "$ns_proxy" "$ns_callee"; do
-    ip netns add "$ns" || die "ip netns add $ns"
-    made_ns+=("$ns")
-    ip -n "$ns" link set lo up
-done
-ip -n "$ns_proxy" link add pub type veth peer name eth0 netns "$ns_caller"
-ip -n "$ns_proxy" link add priv type veth peer name eth0 netns "$ns_callee"
+bridge_topology "$ns_caller" "$ns_proxy" "$ns_callee" || die "cannot build the namespaces"
 ip -n "$ns_caller" link add dir0 type veth peer name dir0 netns "$ns_callee"
 ip -n "$ns_proxy" addr add "$pub4/24" dev pub
 ip -n "$ns_proxy" addr add "$priv4/24" dev priv
@@ -148,11 +134,8 @@ ip -n "$ns_caller" addr add "$caller4/24" dev eth0
 ip -n "$ns_caller" addr add "$dir_caller/24" dev dir0
 ip -n "$ns_callee" addr add "$callee4/24" dev eth0
 ip -n "$ns_callee" addr add "$dir_callee/24" dev dir0
-for link in "$ns_proxy pub" "$ns_proxy priv" "$ns_caller eth0" "$ns_caller dir0" \
-    "$ns_callee eth0" "$ns_callee dir0"; do
-    read -r ns dev <<<"$link"
-    ip -n "$ns" link set "$dev" up
-done
+ip -n "$ns_caller" link set dir0 up
+ip -n "$ns_callee" link set dir0 up
 ip -n "$ns_caller" route add default via "$pub4"
 ip -n "$ns_callee" route add default via "$priv4"
 ip netns exec "$ns_proxy" sysctl -qw net.ipv4.ip_forward=1

@@ -68,6 +68,8 @@ done
 python="$(python3 -c 'import sys; print(sys.executable)')"
 # shellcheck source-path=SCRIPTDIR source=lib/rtprelay_test.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/rtprelay_test.sh" # the Python shared by the e2e tests
+# shellcheck source-path=SCRIPTDIR source=lib/topology.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/topology.sh"
 
 ns_caller="rtpk-caller-$$"
 ns_callee="rtpk-callee-$$"
@@ -117,26 +119,10 @@ in_ns() { local ns="$1"; shift; ip netns exec "$ns" "$@"; }
 ms_between() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%d", (b - a) * 1000 }'; }
 
 # --- kernel table: bpffs is global, the table must not be another run's -------------------------
-if [ "$(stat -f -c %T /sys/fs/bpf 2>/dev/null)" != bpf_fs ]; then
-  mount -t bpf bpf /sys/fs/bpf || fail "cannot mount bpffs at /sys/fs/bpf"
-fi
-mkdir -p "$pin_root"
-for i in $(seq 0 39); do # mkdir is atomic: the directory reserves the table for this run
-  t=$((20 + ($$ + i) % 40))
-  if mkdir "$pin_root/$t" 2>/dev/null; then table="$t"; break; fi
-done
-[ -n "$table" ] || fail "no free kernel table in 20..59 under $pin_root"
+table="$(reserve_kernel_table "$pin_root" 20 40)" || fail "no kernel table for this run"
 
 # --- topology -----------------------------------------------------------------------------------
-for ns in "$ns_caller" "$ns_callee" "$ns_proxy"; do
-  ip netns add "$ns" || fail "ip netns add $ns (root, iproute2 and a writable /run/netns needed)"
-  made_ns+=("$ns")
-  ip -n "$ns" link set lo up
-done
-ip -n "$ns_proxy" link add pub type veth peer name eth0 netns "$ns_caller" ||
-  fail "cannot create the veth pair pub <-> $ns_caller"
-ip -n "$ns_proxy" link add priv type veth peer name eth0 netns "$ns_callee" ||
-  fail "cannot create the veth pair priv <-> $ns_callee"
+bridge_topology "$ns_caller" "$ns_proxy" "$ns_callee" || fail "cannot build the namespaces"
 ip -n "$ns_proxy" addr add "$pub4/24" dev pub
 ip -n "$ns_proxy" addr add "$pub6/64" dev pub nodad
 ip -n "$ns_proxy" addr add "$priv4/24" dev priv
@@ -145,10 +131,6 @@ ip -n "$ns_caller" addr add "$caller4/24" dev eth0
 ip -n "$ns_caller" addr add "$caller6/64" dev eth0 nodad
 ip -n "$ns_callee" addr add "$callee4/24" dev eth0
 ip -n "$ns_callee" addr add "$callee6/64" dev eth0 nodad
-for link in "$ns_proxy pub" "$ns_proxy priv" "$ns_caller eth0" "$ns_callee eth0"; do
-  read -r ns dev <<<"$link"
-  ip -n "$ns" link set "$dev" up
-done
 
 # The operator's ruleset (see the header). No counters: it must stay byte-identical.
 in_ns "$ns_proxy" nft -f - <<'NFT' || fail "cannot load the operator's nftables ruleset"

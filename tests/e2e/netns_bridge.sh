@@ -38,6 +38,8 @@ done
 python="$(python3 -c 'import sys; print(sys.executable)')"
 # shellcheck source-path=SCRIPTDIR source=lib/rtprelay_test.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/rtprelay_test.sh" # the Python shared by the e2e tests
+# shellcheck source-path=SCRIPTDIR source=lib/topology.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/topology.sh"
 
 ns_caller="rtpr-caller-$$"
 ns_callee="rtpr-callee-$$"
@@ -82,23 +84,11 @@ elapsed() { # seconds since the start, 1 decimal
 in_ns() { local ns="$1"; shift; ip netns exec "$ns" "$@"; }
 
 # --- topology -----------------------------------------------------------------------------------
-for ns in "$ns_caller" "$ns_callee" "$ns_proxy"; do
-  ip netns add "$ns" || fail "ip netns add $ns (root, iproute2 and a writable /run/netns needed)"
-  made_ns+=("$ns")
-  ip -n "$ns" link set lo up
-done
-ip -n "$ns_proxy" link add pub type veth peer name eth0 netns "$ns_caller" ||
-  fail "cannot create the veth pair pub <-> $ns_caller"
-ip -n "$ns_proxy" link add priv type veth peer name eth0 netns "$ns_callee" ||
-  fail "cannot create the veth pair priv <-> $ns_callee"
+bridge_topology "$ns_caller" "$ns_proxy" "$ns_callee" || fail "cannot build the namespaces"
 ip -n "$ns_proxy" addr add "$pub_local/24" dev pub
 ip -n "$ns_proxy" addr add "$priv_local/24" dev priv
 ip -n "$ns_caller" addr add "$caller_addr/24" dev eth0
 ip -n "$ns_callee" addr add "$callee_addr/24" dev eth0
-for link in "$ns_proxy pub" "$ns_proxy priv" "$ns_caller eth0" "$ns_callee eth0"; do
-  read -r ns dev <<<"$link"
-  ip -n "$ns" link set "$dev" up
-done
 
 # --- helper: ng client and JSON field access (lib/rtprelay_test.py), RTP sender/receiver ---------
 cat >"$work/helper.py" <<'PY'
