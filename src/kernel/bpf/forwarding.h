@@ -70,9 +70,9 @@ struct rtprelay_fwd_value {
 /* Per-CPU counters of one forwarding entry; userspace sums the CPUs. Kept out of the value
  * so that rewriting an entry does not reset them. */
 struct rtprelay_stats {
-    __u64 packets;        /* forwarded */
-    __u64 bytes;          /* UDP payload bytes forwarded, as the userspace relay counts */
-    __u64 errors;         /* dropped by the source check */
+    __u64 packets; /* forwarded */
+    __u64 bytes;   /* UDP payload bytes forwarded, as the userspace relay counts */
+    __u64 errors;  /* dropped by the source check */
     /* bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC, as of the last tick) of the last forward;
      * CLOCK_BOOTTIME before layout version 2 */
     __u64 last_packet_ns;
