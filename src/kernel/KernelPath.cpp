@@ -58,7 +58,7 @@ KernelPath::KernelPath(const config::Config& config, std::vector<std::string>& p
 KernelPath::~KernelPath() {
     if (nftables_) {
         if (auto r = nftables_->shutdown(); !r) {
-            log::error(Subsystem::nftables, "Removing our nftables objects failed: {}", r.reason());
+            log::error(Subsystem::nftables, "Removing our nftables objects failed: {}", r.error());
         } else {
             log::info(Subsystem::nftables, "Removed our nftables objects");
         }
@@ -128,7 +128,7 @@ void KernelPath::startNftables(const config::Config& config, std::vector<std::st
     }
     auto manager = std::make_unique<NftablesManager>(*settings);
     if (auto r = manager->setup(); !r) {
-        problems.push_back("nftables setup failed: " + r.reason());
+        problems.push_back("nftables setup failed: " + r.error());
         return;
     }
     if (manager->staleRemoved()) {
@@ -257,7 +257,7 @@ void KernelPath::portsOpened(const net::IpAddress& address, uint16_t rtp, uint16
         uint16_t ports[2] = {rtp, rtcp};
         if (auto r = nftables_->addPorts(ports); !r) {
             log::warning(Subsystem::nftables, "Opening ports {}/{} failed: {}", rtp, rtcp,
-                         r.reason());
+                         r.error());
         }
     }
 }
@@ -267,7 +267,7 @@ void KernelPath::portsClosed(const net::IpAddress&, uint16_t rtp, uint16_t rtcp)
         uint16_t ports[2] = {rtp, rtcp};
         if (auto r = nftables_->removePorts(ports); !r) {
             log::warning(Subsystem::nftables, "Closing ports {}/{} failed: {}", rtp, rtcp,
-                         r.reason());
+                         r.error());
         }
     }
 }

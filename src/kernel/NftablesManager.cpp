@@ -57,7 +57,7 @@ NftablesResult NftablesManager::inspect(const std::string& family,
             return NftablesResult::failure("cannot parse libnftables output");
         }
         if (!contains(parsed->tables(), name)) {
-            return NftablesResult::success();
+            return success();
         }
         return NftablesResult::failure("cannot list nftables " + where(family) + ": " +
                                        listed.error);
@@ -71,7 +71,7 @@ NftablesResult NftablesManager::inspect(const std::string& family,
         return NftablesResult::failure("cannot list nftables " + where(family) + ": " + text.error);
     }
     table->addCommentsFromListing(text.text);
-    return NftablesResult::success();
+    return success();
 }
 
 bool NftablesManager::chainIsOurs(const NftablesTable& table) const {
@@ -269,7 +269,7 @@ NftablesResult NftablesManager::setup() {
         }
     }
     active_ = true;
-    return NftablesResult::success();
+    return success();
 }
 
 NftablesResult NftablesManager::shutdown() {
@@ -279,7 +279,7 @@ NftablesResult NftablesManager::shutdown() {
 
 NftablesResult NftablesManager::shutdownLocked() {
     active_ = false;
-    NftablesResult result = NftablesResult::success();
+    NftablesResult result = success();
     for (const std::string& family : settings_.families) {
         std::optional<NftablesTable> table;
         auto r = inspect(family, table);
@@ -334,14 +334,14 @@ NftablesResult NftablesManager::removeCreatedIfEmpty(const std::string& family) 
             "delete table " + family + " " + std::string(NftablesSettings::tableName) + "\n";
     }
     if (commands.empty()) {
-        return NftablesResult::success();
+        return success();
     }
     auto out = nft_.run(commands);
     if (!out.ok) {
         return NftablesResult::failure("cannot remove what rtprelay created in " + where(family) +
                                        ": " + out.error);
     }
-    return NftablesResult::success();
+    return success();
 }
 
 NftablesResult NftablesManager::status() {
@@ -392,7 +392,7 @@ NftablesResult NftablesManager::status() {
             }
         }
     }
-    return NftablesResult::success();
+    return success();
 }
 
 std::string NftablesManager::elementCommands(const char* verb,
@@ -419,14 +419,14 @@ NftablesResult NftablesManager::addPorts(std::span<const uint16_t> ports) {
         }
     }
     if (!active_ || fresh.empty()) {
-        return NftablesResult::success();
+        return success();
     }
     auto out = nft_.run(elementCommands("add", fresh));
     if (!out.ok) {
         return NftablesResult::failure("cannot add media ports to nftables set '" +
                                        settings_.portSet() + "': " + out.error);
     }
-    return NftablesResult::success();
+    return success();
 }
 
 NftablesResult NftablesManager::removePorts(std::span<const uint16_t> ports) {
@@ -439,11 +439,11 @@ NftablesResult NftablesManager::removePorts(std::span<const uint16_t> ports) {
         }
     }
     if (!active_ || gone.empty()) {
-        return NftablesResult::success();
+        return success();
     }
     auto out = nft_.run(elementCommands("delete", gone));
     if (out.ok) {
-        return NftablesResult::success();
+        return success();
     }
     // One missing element (someone flushed the set) fails the whole batch: the rest must
     // still close.
@@ -451,7 +451,7 @@ NftablesResult NftablesManager::removePorts(std::span<const uint16_t> ports) {
 }
 
 NftablesResult NftablesManager::removeOneByOne(const std::vector<uint16_t>& ports) {
-    NftablesResult result = NftablesResult::success();
+    NftablesResult result = success();
     for (uint16_t port : ports) {
         for (const std::string& family : settings_.families) {
             auto out = nft_.run("delete element " + family + " " +

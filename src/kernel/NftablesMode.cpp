@@ -32,7 +32,7 @@ int runNftablesMode(NftablesMode mode, const config::Config& config) {
         return 1;
     }
     NftablesManager manager(std::move(*settings));
-    NftablesResult result = NftablesResult::success();
+    NftablesResult result = success();
     switch (mode) {
         case NftablesMode::none:
             return 0;
@@ -50,11 +50,11 @@ int runNftablesMode(NftablesMode mode, const config::Config& config) {
                 std::puts("Netfilter rules check SUCCESSFUL");
                 return 0;
             }
-            std::printf("%s\n", result.reason().c_str());
+            std::printf("%s\n", result.error().c_str());
             return 1;
     }
     if (!result) {
-        std::fprintf(stderr, "rtprelayd: %s: %s\n", option, result.reason().c_str());
+        std::fprintf(stderr, "rtprelayd: %s: %s\n", option, result.error().c_str());
         return 1;
     }
     std::puts("Success");

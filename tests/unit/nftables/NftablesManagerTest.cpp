@@ -98,13 +98,13 @@ class NftablesManagerTest : public NetnsFixture {};
 TEST_F(NftablesManagerTest, SetupCreatesTableSetChainMarkerAndJump) {
     NftablesManager nft(defaults());
     auto r = nft.setup();
-    ASSERT_TRUE(r) << r.reason();
+    ASSERT_TRUE(r) << r.error();
     EXPECT_TRUE(nft.active());
     EXPECT_FALSE(nft.staleRemoved());
     EXPECT_EQ(ruleset(),
               defaultFamily("ip", "ip protocol udp") + defaultFamily("ip6", "meta l4proto udp"));
     EXPECT_EQ(setElements("ip", "rtprelay_ports_0"), Ports{});
-    EXPECT_TRUE(nft.status()) << nft.status().reason();
+    EXPECT_TRUE(nft.status()) << nft.status().error();
 }
 
 TEST_F(NftablesManagerTest, ShutdownRemovesTheTablesAndBaseChainsItCreated) {
@@ -112,7 +112,7 @@ TEST_F(NftablesManagerTest, ShutdownRemovesTheTablesAndBaseChainsItCreated) {
     ASSERT_TRUE(nft.setup());
     ASSERT_TRUE(nft.addPort(30000));
     auto r = nft.shutdown();
-    ASSERT_TRUE(r) << r.reason();
+    ASSERT_TRUE(r) << r.error();
     EXPECT_FALSE(nft.active());
     // Unlike rtpengine, which leaves table `filter` and INPUT behind: empty before, empty after.
     EXPECT_EQ(ruleset(), "");
@@ -256,7 +256,7 @@ TEST_F(NftablesManagerTest, ForeignRulesetIsByteIdenticalAfterwardsAndKeepsItsDr
     {
         NftablesManager nft(defaults());
         auto r = nft.setup();
-        ASSERT_TRUE(r) << r.reason();
+        ASSERT_TRUE(r) << r.error();
         ASSERT_TRUE(nft.addPort(30000));
         for (const char* family : {"ip", "ip6"}) {
             std::string input = chainText(family, "INPUT");
@@ -270,7 +270,7 @@ TEST_F(NftablesManagerTest, ForeignRulesetIsByteIdenticalAfterwardsAndKeepsItsDr
         EXPECT_EQ(setElements("ip", "rtprelay_ports_0"), Ports{30000});
         EXPECT_TRUE(nft.status());
         r = nft.shutdown();
-        ASSERT_TRUE(r) << r.reason();
+        ASSERT_TRUE(r) << r.error();
     }
     EXPECT_EQ(ruleset(), before);
 }
@@ -337,7 +337,7 @@ TEST_F(NftablesManagerTest, PinholesLetExactlyTheAllocatedPortsThroughADropPolic
 TEST_F(NftablesManagerTest, EmptyBaseChainMakesOurChainTheBaseChain) {
     NftablesManager nft(with("", {"ip"}));
     auto r = nft.setup();
-    ASSERT_TRUE(r) << r.reason();
+    ASSERT_TRUE(r) << r.error();
     EXPECT_EQ(ruleset(),
               "table ip filter {\n"
               "\tcomment \"created by rtprelay\"\n"
@@ -352,7 +352,7 @@ TEST_F(NftablesManagerTest, EmptyBaseChainMakesOurChainTheBaseChain) {
               "\t\tcontinue comment \"rtprelay UDP handler table 0\"\n"
               "\t}\n"
               "}\n");
-    EXPECT_TRUE(nft.status()) << nft.status().reason();
+    EXPECT_TRUE(nft.status()) << nft.status().error();
     ASSERT_TRUE(nft.shutdown());
     EXPECT_EQ(ruleset(), "");
 }
@@ -364,7 +364,7 @@ TEST_F(NftablesManagerTest, BaseChainNoneAddsNoJump) {
     EXPECT_EQ(text.find("INPUT"), std::string::npos) << text;
     EXPECT_EQ(text.find("jump"), std::string::npos) << text;
     EXPECT_NE(text.find("chain rtpengine_0 {"), std::string::npos) << text;
-    EXPECT_TRUE(nft.status()) << nft.status().reason();
+    EXPECT_TRUE(nft.status()) << nft.status().error();
     ASSERT_TRUE(nft.shutdown());
     EXPECT_EQ(ruleset(), "");
 }
@@ -392,8 +392,8 @@ TEST_F(NftablesManagerTest, BaseChainNoneKeepsTheOperatorsJumpAcrossRestarts) {
 
     NftablesManager next(with("none", {"ip"}));
     auto r = next.setup();
-    ASSERT_TRUE(r) << r.reason();
-    EXPECT_TRUE(next.status()) << next.status().reason();
+    ASSERT_TRUE(r) << r.error();
+    EXPECT_TRUE(next.status()) << next.status().error();
     std::string chain = chainText("ip", "rtpengine_0");
     EXPECT_EQ(count(chain, "rtprelay UDP handler table 0"), 1u) << chain;
     EXPECT_EQ(count(chain, "rtprelay media ports table 0"), 1u) << chain;
@@ -457,7 +457,7 @@ TEST_F(NftablesManagerTest, ObjectsOfACrashedRunAreReplaced) {
     }
     NftablesManager nft(defaults());
     auto r = nft.setup();
-    ASSERT_TRUE(r) << r.reason();
+    ASSERT_TRUE(r) << r.error();
     EXPECT_TRUE(nft.staleRemoved());
     const std::string recovered = ruleset();
     for (const char* comment : {"rtprelay jump table 0", "rtprelay media ports table 0",
@@ -502,7 +502,7 @@ TEST_F(NftablesManagerTest, LeftoversFoundByCommentAndRtpengineChainsAreRemoved)
 )");
     NftablesManager nft(with("INPUT", {"ip"}));
     auto r = nft.setup();
-    ASSERT_TRUE(r) << r.reason();
+    ASSERT_TRUE(r) << r.error();
     EXPECT_TRUE(nft.staleRemoved());
     std::string text = ruleset();
     EXPECT_EQ(count(text, "jump rtpengine_0"), 1u) << text;
@@ -512,7 +512,7 @@ TEST_F(NftablesManagerTest, LeftoversFoundByCommentAndRtpengineChainsAreRemoved)
     EXPECT_NE(text.find("tcp dport 80 accept"), std::string::npos) << text;
     EXPECT_NE(text.find("tcp dport 22 accept"), std::string::npos) << text;
     EXPECT_NE(chainText("ip", "INPUT").find("policy drop;"), std::string::npos);
-    EXPECT_TRUE(nft.status()) << nft.status().reason();
+    EXPECT_TRUE(nft.status()) << nft.status().error();
 }
 
 TEST_F(NftablesManagerTest, SomeoneElsesChainOfTheSameNameIsRefusedUntouched) {
@@ -530,7 +530,7 @@ TEST_F(NftablesManagerTest, SomeoneElsesChainOfTheSameNameIsRefusedUntouched) {
     NftablesManager nft(defaults());
     auto r = nft.setup();
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.reason(),
+    EXPECT_EQ(r.error(),
               "nftables chain 'rtpengine_0' already exists in table 'ip filter' and is not "
               "rtprelay's (no rule commented 'rtprelay UDP handler table 0'); remove it or set "
               "another --nftables-chain");
@@ -556,8 +556,8 @@ TEST_F(NftablesManagerTest, AFailedSetupLeavesNothingOfOurs) {
     NftablesManager nft(defaults());
     auto r = nft.setup();
     ASSERT_FALSE(r);
-    EXPECT_NE(r.reason().find("nftables setup in table 'ip6 filter' failed: "), std::string::npos)
-        << r.reason();
+    EXPECT_NE(r.error().find("nftables setup in table 'ip6 filter' failed: "), std::string::npos)
+        << r.error();
     EXPECT_FALSE(nft.active());
     std::string text = ruleset();
     EXPECT_EQ(text.find("rtpengine_0"), std::string::npos) << text;
@@ -566,27 +566,27 @@ TEST_F(NftablesManagerTest, AFailedSetupLeavesNothingOfOurs) {
 
 TEST_F(NftablesManagerTest, StatusSaysWhatIsMissing) {
     NftablesManager nft(defaults());
-    EXPECT_EQ(nft.status().reason(), "nftables table 'ip filter' does not exist");
+    EXPECT_EQ(nft.status().error(), "nftables table 'ip filter' does not exist");
     ASSERT_EQ(sh("nft add table ip filter").status, 0);
-    EXPECT_EQ(nft.status().reason(), "nftables chain 'rtpengine_0' not found in table 'ip filter'");
+    EXPECT_EQ(nft.status().error(), "nftables chain 'rtpengine_0' not found in table 'ip filter'");
     ASSERT_TRUE(nft.setup());
     EXPECT_TRUE(nft.status());
-    EXPECT_EQ(nft.status().reason(), "");
+    EXPECT_EQ(nft.status().error(), "");
 
     ASSERT_EQ(sh("nft flush chain ip6 filter INPUT").status, 0);
-    EXPECT_EQ(nft.status().reason(),
+    EXPECT_EQ(nft.status().error(),
               "nftables base chain 'INPUT' in table 'ip6 filter' has no jump to 'rtpengine_0'");
     ASSERT_TRUE(nft.setup());
     EXPECT_TRUE(nft.status());
 
     ASSERT_TRUE(nft.shutdown());
-    EXPECT_EQ(nft.status().reason(), "nftables chain 'rtpengine_0' not found in table 'ip filter'");
+    EXPECT_EQ(nft.status().error(), "nftables chain 'rtpengine_0' not found in table 'ip filter'");
     ASSERT_TRUE(nft.setup());
 
     // Without its marker the chain is no longer recognisably ours: status says so, and
     // neither setup() nor shutdown() touches it any more.
     ASSERT_EQ(sh("nft flush chain ip filter rtpengine_0").status, 0);
-    EXPECT_EQ(nft.status().reason(),
+    EXPECT_EQ(nft.status().error(),
               "nftables chain 'rtpengine_0' in table 'ip filter' has no rtprelay rule for table 0");
     EXPECT_FALSE(nft.setup());
 }
@@ -603,17 +603,17 @@ TEST_F(NftablesManagerTest, TwoTablesCoexist) {
     ASSERT_TRUE(first.addPort(40000));
     EXPECT_EQ(setElements("ip", "rtprelay_ports_1"), Ports{40000});
     ASSERT_TRUE(zero.shutdown());
-    EXPECT_TRUE(first.status()) << first.status().reason();
+    EXPECT_TRUE(first.status()) << first.status().error();
     EXPECT_FALSE(zero.status());
     EXPECT_EQ(setElements("ip", "rtprelay_ports_1"), Ports{40000});
     // A restart of table 1 does not take table 0's objects with it either.
     ASSERT_TRUE(zero.setup());
     ASSERT_TRUE(first.setup());
-    EXPECT_TRUE(zero.status()) << zero.status().reason();
+    EXPECT_TRUE(zero.status()) << zero.status().error();
     // The table and INPUT either created stay while the other still uses them; the last one
     // out removes them.
     ASSERT_TRUE(first.shutdown());
-    EXPECT_TRUE(zero.status()) << zero.status().reason();
+    EXPECT_TRUE(zero.status()) << zero.status().error();
     ASSERT_TRUE(zero.shutdown());
     EXPECT_EQ(ruleset(), "");
 }
