@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 
 #include "call/CallFlagsParser.h"
@@ -483,8 +484,17 @@ void SignallingEngine::offerOrAnswer(const control::NgRequest& request, Dict& re
                 rl.offeredMux && !rl.rejectMux && (sl.rtcpMux || rl.acceptMux || muxAccept);
         }
         for (MediaLeg* l : {&sl, &rl}) {
-            if (l->sockets && !l->rtcpMux) {
-                l->sockets->reopenRtcp();
+            if (!l->sockets || l->rtcpMux) {
+                continue;
+            }
+            // Demuxing after rtcp-mux needs the RTCP port bound again; the pair kept it
+            // reserved, but the file limit can still refuse the socket.
+            if (int rc = l->sockets->reopenRtcp(); rc < 0) {
+                log::warning(Subsystem::call,
+                             "Cannot open RTCP port {} on {} again ({}): this stream's RTCP is "
+                             "not relayed",
+                             l->sockets->rtcpPort(), l->sockets->address().local().toString(),
+                             std::strerror(-rc));
             }
         }
     }

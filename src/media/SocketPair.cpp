@@ -106,11 +106,11 @@ void SocketPair::closeRtcp() {
     }
 }
 
-bool SocketPair::reopenRtcp() {
+int SocketPair::reopenRtcp() {
     if (rtcpFd_ < 0) {
         rtcpFd_ = bindUdp(address_->local(), rtcpPort(), tos_);
     }
-    return rtcpFd_ >= 0;
+    return rtcpFd_ >= 0 ? 0 : rtcpFd_;
 }
 
 }  // namespace rtprelay::media

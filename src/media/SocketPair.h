@@ -31,7 +31,8 @@ public:
     // rtcp-mux: RTCP travels on the RTP port; the RTCP socket is closed (its port stays
     // reserved with the pair so a later demux can reopen it).
     void closeRtcp();
-    bool reopenRtcp();
+    // 0 once the RTCP socket is open again, or -errno of the failed socket() or bind().
+    int reopenRtcp();
 
 private:
     SocketPair(std::shared_ptr<LocalAddress> address, uint16_t port, int rtpFd, int rtcpFd,

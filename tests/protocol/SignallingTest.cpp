@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "protocol/MediaPeer.h"
 #include "protocol/SignallingFixture.h"
 
 namespace rtprelay::test {
@@ -347,6 +348,23 @@ TEST_F(Signalling, RtcpMuxOfferedThroughAndAccepted) {
     EXPECT_EQ(dout.find("a=rtcp-mux"), std::string::npos) << dout;
     std::string dans = sdpOf(request(answer("mux-2", "a", "b", calleeSdp)));
     EXPECT_NE(dans.find("a=rtcp-mux\r\n"), std::string::npos) << dans;
+}
+
+TEST_F(Signalling, DemuxWhoseRtcpPortWasTakenMeanwhileSaysSo) {
+    // Mux accepted on both sides: the daemon closes both RTCP sockets (the ports stay
+    // reserved in its pools, not in the kernel).
+    std::string muxed = callerSdp + "a=rtcp-mux\r\n";
+    request(offer("mux-taken", "a", muxed));
+    int towardsCaller =
+        mediaPorts(sdpOf(request(answer("mux-taken", "a", "b", calleeSdp + "a=rtcp-mux\r\n"))))[0];
+    // Another process binds the caller side's RTCP port; then the caller drops rtcp-mux.
+    MediaPeer squatter("127.0.0.1", static_cast<uint16_t>(towardsCaller + 1));
+    EXPECT_EQ(resultOf(request(offer("mux-taken", "a", callerSdp))), "ok");
+    EXPECT_TRUE(daemon_->waitForLog("Cannot open RTCP port " + std::to_string(towardsCaller + 1) +
+                                        " on 127.0.0.1 again (Address already in use)",
+                                    2s))
+        << daemon_->log();
+    EXPECT_TRUE(daemon_->running());
 }
 
 TEST_F(Signalling, UnknownKeysAndFlagsAreNotRejected) {
