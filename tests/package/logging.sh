@@ -44,14 +44,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
-wait_for() { # wait_for SECONDS COMMAND...
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.1
-  done
-}
 
 # --- 1 rsyslog rules -------------------------------------------------------------------------
 logs="$work/log"
@@ -73,20 +65,6 @@ rsyslogd -n -C -f "$work/rsyslog.conf" -i "$work/rsyslog.pid" >"$work/rsyslogd.l
 pids+=($!)
 wait_for 5 test -S "$work/log.sock" || fail "rsyslogd did not open $work/log.sock"
 
-free_ports() { # a UDP port for ng and a TCP port for the CLI, free now and above the kernel's
-  # ephemeral range (which ends at 60999), so that no client socket takes them before the daemon
-  python3 -c 'import random, socket
-while True:
-    port = random.randrange(61000, 65000, 2)
-    u, t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM), socket.socket()
-    try:
-        u.bind(("127.0.0.1", port))
-        t.bind(("127.0.0.1", port + 1))
-    except OSError:
-        continue
-    print(port, port + 1)
-    break'
-}
 ng() { python3 "$rtprelay_test" ng "$@"; }
 one_call() { # one_call NG-PORT CALL-ID: offer, then delete -> one CDR line
   local sdp

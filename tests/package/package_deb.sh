@@ -174,20 +174,6 @@ grep -q -- "--config-file" <<<"$out" || fail "installed rtprelayd --help: $out"
 out="$("$root/usr/bin/rtprelay-ctl" --help)" || fail "installed rtprelay-ctl --help exited with $?"
 grep -q "^Usage: rtprelay-ctl" <<<"$out" || fail "installed rtprelay-ctl --help: $out"
 
-free_ports() { # a UDP port for ng and a TCP port for the CLI, free now and above the kernel's
-  # ephemeral range (which ends at 60999), so that no client socket takes them before the daemon
-  python3 -c 'import random, socket
-while True:
-    port = random.randrange(61000, 65000, 2)
-    u, t = socket.socket(socket.AF_INET, socket.SOCK_DGRAM), socket.socket()
-    try:
-        u.bind(("127.0.0.1", port))
-        t.bind(("127.0.0.1", port + 1))
-    except OSError:
-        continue
-    print(port, port + 1)
-    break'
-}
 # ExecStart of an installed unit, run against ROOT: its binary and config file, a pid file in
 # the work directory, our ports, userspace only.
 exec_start() {
@@ -201,14 +187,6 @@ exec_start() {
 }
 ng_ping() {
   python3 "$rtprelay_test" ng "$1" '{"command": "ping"}' 2>/dev/null | grep -q '"result": "pong"'
-}
-wait_for() { # wait_for SECONDS COMMAND...
-  local deadline=$((SECONDS + $1))
-  shift
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || return 1
-    sleep 0.1
-  done
 }
 mkdir "$work/run"
 
