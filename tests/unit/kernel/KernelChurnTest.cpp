@@ -5,6 +5,7 @@
 // (KernelDaemonFixture.h). RTPRELAY_KERNEL_CHURN_CYCLES sets the number of calls.
 #include <dirent.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "unit/kernel/KernelDaemonFixture.h"
