@@ -567,6 +567,11 @@ void BpfForwarder::destroy() {
     }
 }
 
+bool BpfForwarder::hasRoom() const {
+    std::lock_guard lock(mutex_);
+    return slots_.inUse() < slots_.capacity();
+}
+
 Result<uint32_t> BpfForwarder::upsert(const ForwardingRule& rule, bool* full) {
     if (full) {
         *full = false;

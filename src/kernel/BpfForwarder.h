@@ -90,6 +90,8 @@ public:
     size_t droppedEntries() const { return droppedEntries_; }
     // upsert() calls refused because every entry (or statistics slot) was taken.
     uint64_t fullRefusals() const { return fullRefusals_.load(std::memory_order_relaxed); }
+    // Whether upsert() of a new entry could find a statistics slot now.
+    bool hasRoom() const;
     // The loaded program (for BPF_PROG_TEST_RUN and diagnostics).
     int programFd() const;
 

@@ -143,9 +143,14 @@ void KernelPath::keepEntriesOnExit() {
     keepEntries_ = true;
 }
 
-std::optional<uint32_t> KernelPath::install(const media::OffloadRequest& request) {
+media::OffloadOutcome KernelPath::install(const media::OffloadRequest& request) {
+    media::OffloadOutcome outcome;
     if (!forwarder_) {
-        return std::nullopt;
+        return outcome;
+    }
+    if (request.retry && !forwarder_->hasRoom()) {
+        outcome.retryLater = true;
+        return outcome;
     }
     ForwardingRule rule;
     rule.local = request.local;
@@ -164,31 +169,36 @@ std::optional<uint32_t> KernelPath::install(const media::OffloadRequest& request
     auto ifindex =
         RouteLookup::outputInterface(rule.outSource.address(), rule.outDestination.address());
     if (!ifindex) {
-        log::info(Subsystem::kernel, "Stream {} stays in userspace: {}", rule.local.toString(),
-                  ifindex.error());
-        return std::nullopt;
+        // A route may appear later (an interface coming up).
+        log::info(Subsystem::kernel, "Stream {} stays in userspace for now: {}",
+                  rule.local.toString(), ifindex.error());
+        outcome.retryLater = true;
+        return outcome;
     }
     rule.outIfindex = *ifindex;
     if (auto why = rule.invalidReason()) {
         log::info(Subsystem::kernel, "Stream {} stays in userspace: {}", rule.local.toString(),
                   *why);
-        return std::nullopt;
+        return outcome;
     }
     releaseOrphan(rule.local);
     bool full = false;
     auto slot = forwarder_->upsert(rule, &full);
     if (!slot && full) {
         reportFullTable(rule.local);
-        return std::nullopt;
+        outcome.retryLater = true;
+        return outcome;
     }
     if (!slot) {
-        log::warning(Subsystem::kernel, "Stream {} stays in userspace: {}", rule.local.toString(),
-                     slot.error());
-        return std::nullopt;
+        log::warning(Subsystem::kernel, "Stream {} stays in userspace for now: {}",
+                     rule.local.toString(), slot.error());
+        outcome.retryLater = true;
+        return outcome;
     }
     log::debug(Subsystem::kernel, "Kernelized {} -> {} from {}", rule.local.toString(),
                rule.outDestination.toString(), rule.outSource.toString());
-    return *slot;
+    outcome.slot = *slot;
+    return outcome;
 }
 
 void KernelPath::reportFullTable(const net::Endpoint& local) {

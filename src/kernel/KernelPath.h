@@ -58,7 +58,7 @@ public:
     TableView tableView() const;
 
     // media::KernelOffload
-    std::optional<uint32_t> install(const media::OffloadRequest& request) override;
+    media::OffloadOutcome install(const media::OffloadRequest& request) override;
     void remove(const net::Endpoint& local) override;
     std::optional<media::KernelCounters> counters(uint32_t slot) const override;
 

@@ -20,6 +20,17 @@ struct OffloadRequest {
     std::bitset<128> payloadTypes;  // RTP payload types the kernel forwards; others: userspace
     bool rtcpPort = false;          // `local` is a separate RTCP port
     bool forwardMuxedRtcp = false;  // muxed RTCP on an RTP port goes the same way
+    // The kernel refused this route before for want of room: a retry that finds the table
+    // still full costs no system call and is not counted as another refusal.
+    bool retry = false;
+};
+
+// What install() did with a request.
+struct OffloadOutcome {
+    std::optional<uint32_t> slot;  // installed: the entry's statistics slot
+    // Not installed for now (table full, no route yet, a failing system call): worth asking
+    // again later. Otherwise a refusal is final for this route (e.g. it is invalid).
+    bool retryLater = false;
 };
 
 struct KernelCounters {
@@ -34,8 +45,7 @@ struct KernelCounters {
 class KernelOffload {
 public:
     virtual ~KernelOffload() = default;
-    // The statistics slot of the installed entry, or nothing when the kernel cannot take it.
-    virtual std::optional<uint32_t> install(const OffloadRequest& request) = 0;
+    virtual OffloadOutcome install(const OffloadRequest& request) = 0;
     virtual void remove(const net::Endpoint& local) = 0;
     virtual std::optional<KernelCounters> counters(uint32_t slot) const = 0;
 };

@@ -507,7 +507,7 @@ std::optional<OffloadRequest> RelayWorker::offloadRequest(const ActiveRoute& act
     return request;
 }
 
-void RelayWorker::kernelize(ActiveRoute& active) {
+void RelayWorker::kernelize(ActiveRoute& active, std::chrono::steady_clock::time_point now) {
     auto request = offloadRequest(active);
     if (!request) {
         return;  // not yet: a later packet tries again
@@ -516,16 +516,22 @@ void RelayWorker::kernelize(ActiveRoute& active) {
         active.kernelRefused = true;  // IPv4/IPv6 bridging stays in userspace
         return;
     }
-    auto slot = offload_->install(*request);
-    if (!slot) {
-        active.kernelRefused = true;
+    request->retry = active.kernelRetry;
+    auto outcome = offload_->install(*request);
+    if (!outcome.slot) {
+        // A full table frees up as calls end: such a stream is offered again now and then
+        // (not per packet), so it does not stay in userspace for the rest of the call.
+        active.kernelRetry = outcome.retryLater;
+        active.kernelRefused = !outcome.retryLater;
+        active.kernelRetryAt = now + kernelRetryInterval;
         return;
     }
+    active.kernelRetry = false;
     active.kernelized = true;
     active.kernelSource = request->expectedSource;
     active.kernelDestination = request->outDestination;
     active.route.ingress->kernelSlot[active.route.rtcpSocket ? 1 : 0].store(
-        *slot, std::memory_order_release);
+        *outcome.slot, std::memory_order_release);
 }
 
 void RelayWorker::unkernelize(ActiveRoute& active) {
@@ -573,7 +579,7 @@ void RelayWorker::refreshKernelRoutes(uint64_t callKey, const LegRuntime* leg) {
             continue;
         }
         unkernelize(*active);
-        kernelize(*active);
+        kernelize(*active, std::chrono::steady_clock::now());
     }
 }
 
@@ -653,8 +659,9 @@ bool RelayWorker::relayPacket(ActiveRoute& active, const Datagram& datagram,
     out.fd = fd;
     out.destination = &**dest;
     out.counters = isRtcp ? &egress.rtcpOut : &egress.rtpOut;
-    if (offload_ && r.kernelCandidate && !active.kernelized && !active.kernelRefused) {
-        kernelize(active);
+    if (offload_ && r.kernelCandidate && !active.kernelized && !active.kernelRefused &&
+        clock.now >= active.kernelRetryAt) {
+        kernelize(active, clock.now);
     }
     return true;
 }

@@ -45,6 +45,8 @@ class RelayWorker {
 public:
     static constexpr size_t batchSize = 32;
     static constexpr size_t bufferSize = 4096;
+    // How often a stream the kernel could not take for now (full table) is offered again.
+    static constexpr std::chrono::seconds kernelRetryInterval{2};
 
     explicit RelayWorker(RelayOptions options = {});
     ~RelayWorker();
@@ -79,6 +81,9 @@ private:
         uint32_t publishedGeneration = UINT32_MAX;
         bool kernelized = false;
         bool kernelRefused = false;  // the kernel cannot take it: do not ask per packet
+        // The kernel could not take it for now (full table): ask again from this time on.
+        std::chrono::steady_clock::time_point kernelRetryAt{};
+        bool kernelRetry = false;  // kernelRetryAt is set by such a refusal
         std::optional<net::Endpoint> kernelSource;
         std::optional<net::Endpoint> kernelDestination;
         // io_uring: requests that may still complete with this route's address.
@@ -128,7 +133,8 @@ private:
 
     // Kernel fast path (no-ops without an offload).
     std::optional<OffloadRequest> offloadRequest(const ActiveRoute& active) const;
-    void kernelize(ActiveRoute& active);
+    // Offers the route to the kernel once both ends are known.
+    void kernelize(ActiveRoute& active, std::chrono::steady_clock::time_point now);
     void unkernelize(ActiveRoute& active);
     // A leg's learned endpoint changed: entries that send to it or expect it follow.
     void refreshKernelRoutes(uint64_t callKey, const LegRuntime* leg);

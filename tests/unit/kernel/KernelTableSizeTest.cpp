@@ -8,7 +8,15 @@
 namespace rtprelay::kernel {
 namespace {
 
-using KernelTableSizeTest = KernelDaemonTest;
+class KernelTableSizeTest : public KernelDaemonTest {
+protected:
+    int64_t kernelRelayedPackets() {
+        Value reply = request(command("statistics"));
+        const Value* statistics = reply.find("statistics");
+        const Value* total = statistics ? statistics->find("totalstatistics") : nullptr;
+        return total ? intAt(*total, "relayedpackets_kernel") : -1;
+    }
+};
 
 TEST_F(KernelTableSizeTest, AFullTableLeavesStreamsInUserspaceCountedAndReportedOnce) {
     start(2);
@@ -68,6 +76,52 @@ TEST_F(KernelTableSizeTest, AFullTableLeavesStreamsInUserspaceCountedAndReported
     auto afterRestart = media(first, 200, 20);
     EXPECT_EQ(afterRestart.first, 20u);
     EXPECT_EQ(afterRestart.second, 20u);
+}
+
+TEST_F(KernelTableSizeTest, AStreamLeftOutByAFullTableMovesToTheKernelOnceACallEnds) {
+    start(2, {"--delete-delay=0"});
+    Call first = call("room-1");
+    media(first, 1, 20);
+    media(first, 100, 20);
+    ASSERT_EQ(intAt(kernelStatistics(), "entries"), 2) << daemon_->log();
+
+    // Refused while the first call holds the table; offered again every 2 s meanwhile, which
+    // neither counts as another refusal nor takes a place.
+    Call second = call("room-2");
+    media(second, 1, 20);
+    auto deadline = std::chrono::steady_clock::now() + 2500ms;
+    uint16_t seq = 100;
+    while (std::chrono::steady_clock::now() < deadline) {
+        media(second, seq, 5);
+        seq = static_cast<uint16_t>(seq + 5);
+    }
+    Value kernel = kernelStatistics();
+    EXPECT_EQ(intAt(kernel, "table full refusals"), 2) << daemon_->log();
+    EXPECT_EQ(intAt(kernel, "entries"), 2);
+
+    Value end = command("delete");
+    end.set("call-id", "room-1");
+    end.set("from-tag", "a-room-1");
+    EXPECT_EQ(request(end).find("result")->str(), "ok");
+    ASSERT_EQ(intAt(kernelStatistics(), "entries"), 0) << daemon_->log();
+
+    // Within the retry interval (plus slack) the second call's streams take the freed room.
+    int64_t entries = 0;
+    deadline = std::chrono::steady_clock::now() + 6s;
+    while (std::chrono::steady_clock::now() < deadline && entries != 2) {
+        media(second, seq, 5);
+        seq = static_cast<uint16_t>(seq + 5);
+        entries = intAt(kernelStatistics(), "entries");
+    }
+    ASSERT_EQ(entries, 2) << daemon_->log();
+    kernel = kernelStatistics();
+    EXPECT_EQ(intAt(kernel, "table full refusals"), 2);
+    // Forwarded by the kernel now: its counters take the next packets.
+    int64_t before = kernelRelayedPackets();
+    auto [toCaller, toCallee] = media(second, seq, 20);
+    EXPECT_EQ(toCaller, 20u);
+    EXPECT_EQ(toCallee, 20u);
+    EXPECT_GE(kernelRelayedPackets() - before, 40) << daemon_->log();
 }
 
 }  // namespace
