@@ -34,7 +34,9 @@
 #   - per relayed packet = CPU / packets that reached the sinks in the window; relay cost =
 #     that minus the same figure of the direct baseline (and of ipfwd) in the same run.
 #   - eBPF cross-check: kernel.bpf_stats_enabled=1 during the ebpf windows (restored after),
-#     run_time_ns / run_cnt of the programs attached in the proxy namespace (bpftool).
+#     run_time_ns / run_cnt of the programs attached in the proxy namespace (bpftool). The
+#     statistics add two clock reads per program run to the ebpf figures; BPF_STATS=0 leaves
+#     them off (no bpf-ns column), for CPU figures without that overhead.
 #   - loss (sequence numbers, whole run), duplicates/misrouted, latency p50/p99 (the sink's
 #     receive time minus the send time stamped in the packet, same clock), achieved rate.
 # Then the scale part (SCALE=1):
@@ -58,6 +60,7 @@
 #   NICE [-5] (generators and daemons run at this nice level, so that other work on a shared
 #   machine disturbs them less)  NG_PORT [2223]  WAIT_BUSY [30] (s to wait for a quiet
 #   machine before each comparison round and before the scale part; 0: do not wait)
+#   BPF_STATS [1] (0: no kernel BPF statistics during the ebpf windows)
 #   RTPRELAYD RTPENGINE NG_LOAD RTP_LOAD  KEEP_LOGS [0]
 set -euo pipefail
 
@@ -69,6 +72,7 @@ if [ "$QUICK" = 1 ]; then
     CEIL_RUN="${CEIL_RUN:-0}" WAIT_BUSY="${WAIT_BUSY:-0}" RAMP_MODES="${RAMP_MODES:-ebpf}"
 fi
 WAIT_BUSY="${WAIT_BUSY:-30}" # before lib.sh, whose default is longer
+BPF_STATS="${BPF_STATS:-1}"
 # shellcheck source=bench/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/e2e/lib/topology.sh
@@ -253,14 +257,14 @@ run_load() {
     # The eBPF programs' own statistics over (most of) the window; the CPU figures come from
     # generator 0, which samples them at the window's edges.
     sleep_until "$win0"
-    if [ "$mode" = ebpf ]; then
+    if [ "$mode" = ebpf ] && [ "$BPF_STATS" = 1 ]; then
         sysctl -qw kernel.bpf_stats_enabled=1
         tb0="$(now_s)" b0="$(bpf_prog_totals)"
     fi
     sleep_until "$(calc "$win0 + $duration / 2" 3)"
     [ -z "$dpid" ] || L[fds]="$(fd_count "$dpid")"
     sleep_until "$win1"
-    if [ "$mode" = ebpf ]; then
+    if [ "$mode" = ebpf ] && [ "$BPF_STATS" = 1 ]; then
         tb1="$(now_s)" b1="$(bpf_prog_totals)"
         sysctl -qw kernel.bpf_stats_enabled="$bpf_stats_saved"
     fi
