@@ -47,6 +47,9 @@ std::optional<std::string> ForwardingRule::invalidReason() const {
     if (outIfindex <= 0) {
         return "no output interface";
     }
+    if (peer && (peer->destination == MacAddress{} || peer->source == MacAddress{})) {
+        return "peer redirect without both MAC addresses";
+    }
     return std::nullopt;
 }
 
@@ -61,7 +64,11 @@ rtprelay_fwd_value ForwardingRule::value() const {
     v.stats_slot = statsSlot;
     v.flags = (rtcpPort ? RTPRELAY_FLAG_RTCP_PORT : 0u) |
               (forwardMuxedRtcp ? RTPRELAY_FLAG_FORWARD_MUXED_RTCP : 0u) |
-              (tos ? RTPRELAY_FLAG_SET_TOS : 0u);
+              (tos ? RTPRELAY_FLAG_SET_TOS : 0u) | (peer ? RTPRELAY_FLAG_REDIRECT_PEER : 0u);
+    if (peer) {
+        std::memcpy(v.eth_dst, peer->destination.data(), sizeof(v.eth_dst));
+        std::memcpy(v.eth_src, peer->source.data(), sizeof(v.eth_src));
+    }
     v.source_policy = static_cast<uint8_t>(sourcePolicy);
     v.tos = tos.value_or(0);
     for (size_t pt = 0; pt < payloadTypes.size(); ++pt) {
@@ -89,6 +96,12 @@ ForwardingRule ForwardingRule::fromKernel(const rtprelay_addr& key,
     }
     rule.rtcpPort = (value.flags & RTPRELAY_FLAG_RTCP_PORT) != 0;
     rule.forwardMuxedRtcp = (value.flags & RTPRELAY_FLAG_FORWARD_MUXED_RTCP) != 0;
+    if (value.flags & RTPRELAY_FLAG_REDIRECT_PEER) {
+        PeerRedirect peer;
+        std::memcpy(peer.destination.data(), value.eth_dst, sizeof(value.eth_dst));
+        std::memcpy(peer.source.data(), value.eth_src, sizeof(value.eth_src));
+        rule.peer = peer;
+    }
     rule.statsSlot = value.stats_slot;
     return rule;
 }

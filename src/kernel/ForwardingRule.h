@@ -6,6 +6,7 @@
 #include <string>
 
 #include "common/IpAddress.h"
+#include "kernel/MacAddress.h"
 #include "kernel/bpf/forwarding.h"
 
 namespace rtprelay::kernel {
@@ -16,6 +17,14 @@ enum class SourcePolicy : uint8_t {
     ignore = RTPRELAY_SOURCE_IGNORE,  // forward anyway
     drop = RTPRELAY_SOURCE_DROP,      // strict source: drop and count an error
     pass = RTPRELAY_SOURCE_PASS,      // userspace decides (learning, media handover)
+};
+
+// Delivery straight into the peer of a veth output device (bpf_redirect_peer): the frame
+// leaves with these addresses, which no neighbour lookup writes on that path.
+struct PeerRedirect {
+    MacAddress destination;  // the next hop's, from the neighbour table
+    MacAddress source;       // the output device's own
+    friend bool operator==(const PeerRedirect&, const PeerRedirect&) = default;
 };
 
 // One entry of the kernel forwarding table: packets arriving at `local` leave from
@@ -34,6 +43,8 @@ struct ForwardingRule {
     std::bitset<128> payloadTypes;
     bool rtcpPort = false;          // `local` is a separate RTCP port: forward RTCP only
     bool forwardMuxedRtcp = false;  // on an RTP port, forward muxed RTCP too
+    // No value: bpf_redirect_neigh out of outIfindex (route and neighbour lookup per packet).
+    std::optional<PeerRedirect> peer;
     // Set by BpfForwarder (upsert's result, entries()); ignored on input.
     uint32_t statsSlot = 0;
 

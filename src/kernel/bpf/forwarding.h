@@ -16,7 +16,7 @@
 #endif
 
 #define RTPRELAY_MAGIC 0x52545052u /* "RTPR" */
-#define RTPRELAY_LAYOUT_VERSION 2u
+#define RTPRELAY_LAYOUT_VERSION 3u
 
 /* Address families with the kernel's AF_* values, so the C++ side can pass AF_INET as is. */
 #define RTPRELAY_AF_INET 2
@@ -50,18 +50,27 @@ enum rtprelay_source_policy {
 #define RTPRELAY_FLAG_FORWARD_MUXED_RTCP (1u << 1)
 /* Rewrite the IPv4 TOS / IPv6 traffic class byte with `tos`; otherwise it is kept. */
 #define RTPRELAY_FLAG_SET_TOS (1u << 2)
+/* out_ifindex is a veth whose peer is in another network namespace and both MAC addresses
+ * are known: write eth_dst/eth_src and hand the packet straight to the peer's ingress
+ * (bpf_redirect_peer), skipping the neighbour output, the veth transmit and the backlog
+ * queue. Without the flag, bpf_redirect_neigh does the neighbour lookup and writes the MACs. */
+#define RTPRELAY_FLAG_REDIRECT_PEER (1u << 3)
 
 /* Everything needed to forward a packet that arrived on `key` without userspace. */
 struct rtprelay_fwd_value {
     struct rtprelay_addr expected_src; /* family 0: no check; port 0: any port */
     struct rtprelay_addr out_src;      /* the relay's socket on the other leg */
     struct rtprelay_addr out_dst;      /* the other leg's peer; family 0: count, never forward */
-    __u32 out_ifindex;                 /* device for bpf_redirect_neigh */
+    __u32 out_ifindex;                 /* device for bpf_redirect_neigh / _peer */
     __u32 stats_slot;                  /* index into the statistics array */
     __u32 flags;                       /* RTPRELAY_FLAG_* */
     __u8 source_policy;                /* enum rtprelay_source_policy */
     __u8 tos;                          /* with RTPRELAY_FLAG_SET_TOS */
-    __u8 pad[6];                       /* zero */
+    /* With RTPRELAY_FLAG_REDIRECT_PEER, in frame order so that one copy writes both: the
+     * next hop's MAC and out_ifindex's own. Zero otherwise. */
+    __u8 eth_dst[6];
+    __u8 eth_src[6];
+    __u8 pad[2]; /* zero */
     /* RTP payload types forwarded here: bit (pt % 64) of payload_types[pt / 64]. Others,
      * such as RFC 4733 telephone-event or transcoded codecs, go to userspace. */
     __u64 payload_types[2];
@@ -111,7 +120,7 @@ struct rtprelay_meta {
 RTPRELAY_STATIC_ASSERT(sizeof(struct rtprelay_addr) == 20, "rtprelay_addr layout");
 RTPRELAY_STATIC_ASSERT(__builtin_offsetof(struct rtprelay_addr, port) == 2, "addr.port");
 RTPRELAY_STATIC_ASSERT(__builtin_offsetof(struct rtprelay_addr, addr) == 4, "addr.addr");
-RTPRELAY_STATIC_ASSERT(sizeof(struct rtprelay_fwd_value) == 96, "rtprelay_fwd_value layout");
+RTPRELAY_STATIC_ASSERT(sizeof(struct rtprelay_fwd_value) == 104, "rtprelay_fwd_value layout");
 RTPRELAY_STATIC_ASSERT(__builtin_offsetof(struct rtprelay_fwd_value, out_src) == 20, "out_src");
 RTPRELAY_STATIC_ASSERT(__builtin_offsetof(struct rtprelay_fwd_value, out_dst) == 40, "out_dst");
 RTPRELAY_STATIC_ASSERT(__builtin_offsetof(struct rtprelay_fwd_value, out_ifindex) == 60,
@@ -122,7 +131,10 @@ RTPRELAY_STATIC_ASSERT(__builtin_offsetof(struct rtprelay_fwd_value, flags) == 6
 RTPRELAY_STATIC_ASSERT(__builtin_offsetof(struct rtprelay_fwd_value, source_policy) == 72,
                        "source_policy");
 RTPRELAY_STATIC_ASSERT(__builtin_offsetof(struct rtprelay_fwd_value, tos) == 73, "tos");
-RTPRELAY_STATIC_ASSERT(__builtin_offsetof(struct rtprelay_fwd_value, payload_types) == 80,
+RTPRELAY_STATIC_ASSERT(__builtin_offsetof(struct rtprelay_fwd_value, eth_dst) == 74, "eth_dst");
+RTPRELAY_STATIC_ASSERT(__builtin_offsetof(struct rtprelay_fwd_value, eth_src) == 80, "eth_src");
+RTPRELAY_STATIC_ASSERT(__builtin_offsetof(struct rtprelay_fwd_value, pad) == 86, "pad");
+RTPRELAY_STATIC_ASSERT(__builtin_offsetof(struct rtprelay_fwd_value, payload_types) == 88,
                        "payload_types");
 RTPRELAY_STATIC_ASSERT(sizeof(struct rtprelay_stats) == 32, "rtprelay_stats layout");
 RTPRELAY_STATIC_ASSERT(__builtin_offsetof(struct rtprelay_stats, last_packet_ns) == 24,

@@ -6,7 +6,10 @@
  * For every UDP packet whose destination is a relay socket with an entry in `rtpr_forward`,
  * it rewrites source and destination to the other leg (the relay's socket there and the
  * peer), fixes the IP and UDP checksums incrementally and sends the packet out of the other
- * leg's device with bpf_redirect_neigh(), which does the route and neighbour lookup. Anything
+ * leg's device with bpf_redirect_neigh(), which does the route and neighbour lookup, or, when
+ * that device is a veth into another namespace and the control plane knows both MAC
+ * addresses, writes them and hands the packet to the veth's peer with bpf_redirect_peer().
+ * Anything
  * it is not sure about continues up the stack to the userspace socket, which stays open and
  * handles the stream exactly as it would without this program: misses, STUN, DTLS, payload
  * types userspace must see, IPv4<->IPv6 bridging, fragments, options, GRO aggregates. It
@@ -43,6 +46,7 @@
 #define RELAY_TTL 64
 
 #define ETH_LEN 14
+#define ETH_ALEN 6
 #define IP4_LEN 20
 #define IP6_LEN 40
 #define UDP_LEN 8
@@ -373,6 +377,20 @@ static __always_inline int rewrite_ipv6(struct __sk_buff *skb, const struct rtpr
                            BPF_F_MARK_MANGLED_0 | BPF_F_MARK_ENFORCE);
 }
 
+/* With bpf_redirect_peer no neighbour output writes the MACs: the peer's side takes the
+ * frame as it is, and a bridge port or an L2 filter there needs them right. */
+static __always_inline int rewrite_ethernet(struct __sk_buff *skb,
+                                            const struct rtprelay_fwd_value *fwd)
+{
+    /* The checksum helpers invalidated the packet pointers. */
+    void *data = (void *)(long)skb->data;
+    void *data_end = (void *)(long)skb->data_end;
+    if (data + ETH_LEN > data_end)
+        return -1;
+    __builtin_memcpy(data, fwd->eth_dst, 2 * ETH_ALEN);
+    return 0;
+}
+
 static __always_inline void count_stats(const struct rtprelay_fwd_value *fwd, __u64 bytes,
                                         int error)
 {
@@ -477,6 +495,8 @@ int rtpr_ingress(struct __sk_buff *skb)
     }
     int failed = info.dst.family == RTPRELAY_AF_INET ? rewrite_ipv4(skb, fwd)
                                                      : rewrite_ipv6(skb, fwd);
+    if (!failed && (fwd->flags & RTPRELAY_FLAG_REDIRECT_PEER))
+        failed = rewrite_ethernet(skb, fwd);
     if (failed) {
         /* Half rewritten: the stack would deliver garbage; drop it like a lost packet. */
         count_stats(fwd, 0, 1);
@@ -485,6 +505,11 @@ int rtpr_ingress(struct __sk_buff *skb)
     }
     count_stats(fwd, info.payload_len, 0);
     count_verdict(RTPRELAY_VERDICT_FORWARDED);
+    /* Into the peer's ingress in this softirq ("another round"): neither the neighbour
+     * output, the veth transmit nor the backlog queue, and no qdisc or tc egress hook of
+     * out_ifindex either (the operator's choice, kernel-redirect-peer). */
+    if (fwd->flags & RTPRELAY_FLAG_REDIRECT_PEER)
+        return bpf_redirect_peer(fwd->out_ifindex, 0);
     return bpf_redirect_neigh(fwd->out_ifindex, NULL, 0, 0);
 }
 

@@ -5,6 +5,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 #include <set>
 
@@ -209,6 +210,52 @@ TEST_F(BpfProgramTest, Ipv6HitRewritesAddressesPortsTrafficClassHopLimitKeepsFlo
 // The program updates the checksums incrementally (one's-complement sums of the changed
 // words); addresses and ports with carries in every position must still give checksums a
 // receiver accepts, and IPv4's "no checksum" must stay 0.
+// Peer mode: the frame goes into the veth peer's ingress as it is, so the program writes the
+// next hop's MAC and the output device's; everything else is rewritten as in neigh mode.
+TEST_F(BpfProgramTest, PeerRedirectWritesBothMacsAndRewritesIpAndUdpAsBefore) {
+    const MacAddress nextHop{0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
+    const MacAddress device{0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0xee};
+    for (bool ipv6 : {false, true}) {
+        SCOPED_TRACE(ipv6 ? "IPv6" : "IPv4");
+        ForwardingRule rule = ipv6 ? ipv6Rule() : ipv4Rule();
+        rule.peer = PeerRedirect{nextHop, device};
+        rule.tos = 0xB8;
+        uint32_t slot = install(rule);
+        auto in = (ipv6 ? fromCaller6() : fromCaller()).ttl(9).rtp(0, 172).build();
+        ForwardingRule neigh = rule;
+        neigh.peer.reset();
+
+        auto result = run(in);
+
+        ASSERT_EQ(result.verdict, kRedirect);
+        ASSERT_EQ(result.frame.size(), in.size());
+        EXPECT_TRUE(std::equal(nextHop.begin(), nextHop.end(), result.frame.begin()));
+        EXPECT_TRUE(std::equal(device.begin(), device.end(), result.frame.begin() + 6));
+        EXPECT_EQ(result.frame[12], in[12]);  // EtherType
+        EXPECT_EQ(result.frame[13], in[13]);
+        auto out = ParsedFrame::parse(result.frame);
+        ASSERT_TRUE(out);
+        EXPECT_EQ(out->source, rule.outSource);
+        EXPECT_EQ(out->destination, rule.outDestination);
+        EXPECT_EQ(out->tos, 0xB8);
+        EXPECT_EQ(out->ttl, 64);
+        EXPECT_TRUE(out->ipChecksumValid);
+        EXPECT_TRUE(out->udpChecksumValid);
+        EXPECT_EQ(out->payload, ParsedFrame::parse(in)->payload);
+        EXPECT_EQ(stats(slot).packets, 1u);
+
+        // The same entry in neigh mode: the IP and UDP part is byte for byte the same, the
+        // Ethernet header is left to bpf_redirect_neigh.
+        install(neigh);
+        auto neighResult = run(in);
+        ASSERT_EQ(neighResult.verdict, kRedirect);
+        EXPECT_TRUE(std::equal(in.begin(), in.begin() + 14, neighResult.frame.begin()));
+        EXPECT_TRUE(std::equal(result.frame.begin() + 14, result.frame.end(),
+                               neighResult.frame.begin() + 14));
+        ASSERT_TRUE(*forwarder_->erase(rule.local));
+    }
+}
+
 TEST_F(BpfProgramTest, ChecksumsStayValidForAddressAndPortChangesWithCarries) {
     const std::vector<std::pair<std::string, uint16_t>> outs4 = {
         {"10.1.0.1", 40000}, {"255.255.255.254", 65535}, {"0.0.0.1", 1}, {"128.0.255.255", 32768}};

@@ -57,6 +57,23 @@ TEST(ForwardingRule, ValueEncodesEveryField) {
     for (uint8_t b : v.pad) {
         EXPECT_EQ(b, 0);
     }
+    for (size_t i = 0; i < 6; ++i) {  // neigh mode: bpf_redirect_neigh writes the MACs
+        EXPECT_EQ(v.eth_dst[i], 0);
+        EXPECT_EQ(v.eth_src[i], 0);
+    }
+}
+
+TEST(ForwardingRule, PeerRedirectSetsTheFlagAndBothMacsInFrameOrder) {
+    ForwardingRule rule = sample();
+    rule.peer = PeerRedirect{{0x02, 0, 0, 0, 0, 0xbb}, {0x02, 0, 0, 0, 0, 0xaa}};
+    rtprelay_fwd_value v = rule.value();
+    EXPECT_EQ(v.flags & RTPRELAY_FLAG_REDIRECT_PEER, RTPRELAY_FLAG_REDIRECT_PEER);
+    const uint8_t header[12] = {0x02, 0, 0, 0, 0, 0xbb, 0x02, 0, 0, 0, 0, 0xaa};
+    EXPECT_EQ(std::memcmp(v.eth_dst, header, sizeof(header)), 0);
+    EXPECT_EQ(ForwardingRule::fromKernel(rule.key(), v), rule);
+
+    rule.peer->source = MacAddress{};
+    EXPECT_EQ(rule.invalidReason(), "peer redirect without both MAC addresses");
 }
 
 TEST(ForwardingRule, NoExpectedSourceAndNoTosAreEncodedAsAbsent) {
