@@ -60,10 +60,14 @@ struct Config {
     int deleteDelay = 30;      // delete-delay / -d
 
     // Kernel path and nftables.
-    int table = -1;                           // table / -t; -1 = userspace only
-    bool noFallback = false;                  // no-fallback / -F
-    int kernelTableSize = 65536;              // kernel-table-size: forwarding entries (eBPF maps)
-    std::string nftablesChain;                // nftables-chain; default "rtpengine_<table>"
+    int table = -1;               // table / -t; -1 = userspace only
+    bool noFallback = false;      // no-fallback / -F
+    int kernelTableSize = 65536;  // kernel-table-size: forwarding entries (eBPF maps)
+    // kernel-redirect-peer: entries out of a veth into another namespace hand packets to the
+    // peer (bpf_redirect_peer), skipping the veth's qdisc and tc egress hooks
+    bool kernelRedirectPeer = true;
+    int kernelNeighbourInterval = 5;  // kernel-neighbour-interval: seconds between MAC checks
+    std::string nftablesChain;        // nftables-chain; default "rtpengine_<table>"
     std::string nftablesBaseChain = "INPUT";  // nftables-base-chain
     bool nftablesAppend = false;              // nftables-append
     std::string nftablesFamily = "ip,ip6";    // nftables-family

@@ -330,6 +330,25 @@ OptionTable::OptionTable() {
                   intField(&Config::kernelTableSize, 1, 1048576),
                   "Entries of the eBPF forwarding table, 1..1048576 (default 65536: "
                   "12 MB + 2 MB per CPU)"),
+        available("kernel-redirect-peer", 0, K::flag, flagField(&Config::kernelRedirectPeer),
+                  "Deliver kernel-forwarded media straight into a veth's peer namespace "
+                  "(default on)"),
+        available(
+            "no-kernel-redirect-peer", 0, K::flag,
+            [](Config& config, const std::string& value) -> Rejection {
+                auto parsed = syntax::parseBoolean(value);
+                if (!parsed) {
+                    return parsed.error();
+                }
+                config.kernelRedirectPeer = config.kernelRedirectPeer && !*parsed;
+                return std::nullopt;
+            },
+            "Send kernel-forwarded media out through the veth's egress path, qdisc and tc "
+            "egress hooks included (file: kernel-redirect-peer = false)"),
+        available("kernel-neighbour-interval", 0, K::integer,
+                  intField(&Config::kernelNeighbourInterval, 1, 3600),
+                  "Seconds between checks of the MAC addresses peer delivery uses, 1..3600 "
+                  "(default 5)"),
         available("nftables-chain", 0, K::string, stringField(&Config::nftablesChain),
                   "Our nftables chain (default rtpengine_<table>; empty: none)"),
         available("nftables-base-chain", 0, K::string, stringField(&Config::nftablesBaseChain),

@@ -94,6 +94,8 @@ std::vector<ConfigChange> compareConfigs(const config::Config& a, const config::
     check("table", a.table, b.table, false);
     check("no-fallback", a.noFallback, b.noFallback, false);
     check("kernel-table-size", a.kernelTableSize, b.kernelTableSize, false);
+    check("kernel-redirect-peer", a.kernelRedirectPeer, b.kernelRedirectPeer, false);
+    check("kernel-neighbour-interval", a.kernelNeighbourInterval, b.kernelNeighbourInterval, false);
     check("nftables-chain", a.nftablesChain, b.nftablesChain, false);
     check("nftables-base-chain", a.nftablesBaseChain, b.nftablesBaseChain, false);
     check("nftables-append", a.nftablesAppend, b.nftablesAppend, false);

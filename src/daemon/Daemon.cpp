@@ -389,6 +389,7 @@ int Daemon::run() {
             signalling_->tick();
             if (kernel_) {
                 kernel_->sweepOrphans(runtime_.timeout.load());
+                kernel_->checkNeighbours();
             }
             statistics_->sample();
         });

@@ -623,6 +623,34 @@ Result<uint32_t> BpfForwarder::upsert(const ForwardingRule& rule, bool* full) {
     return slot;
 }
 
+Result<bool> BpfForwarder::setPeerRedirect(const net::Endpoint& local, int ifindex,
+                                           const net::Endpoint& destination,
+                                           const std::optional<PeerRedirect>& peer) {
+    rtprelay_addr key = ForwardingRule::toKernelAddress(local);
+    std::lock_guard lock(mutex_);
+    rtprelay_fwd_value value{};
+    if (bpf_map_lookup_elem(forwardFd_, &key, &value) != 0) {
+        return errno == ENOENT ? Result<bool>(false)
+                               : Result<bool>::failure("kernel entry " + local.toString() + ": " +
+                                                       errnoText(errno));
+    }
+    // Rewritten by a newer install meanwhile: that one decided its own mode.
+    auto current = ForwardingRule::fromKernel(key, value);
+    if (current.outIfindex != ifindex || !(current.outDestination == destination)) {
+        return false;
+    }
+    current.peer = peer;
+    rtprelay_fwd_value updated = current.value();
+    updated.stats_slot = value.stats_slot;
+    // BPF_EXIST: an entry erased meanwhile stays erased.
+    if (bpf_map_update_elem(forwardFd_, &key, &updated, BPF_EXIST) != 0) {
+        return errno == ENOENT ? Result<bool>(false)
+                               : Result<bool>::failure("kernel entry " + local.toString() + ": " +
+                                                       errnoText(errno));
+    }
+    return true;
+}
+
 Result<bool> BpfForwarder::erase(const net::Endpoint& local) {
     rtprelay_addr key = ForwardingRule::toKernelAddress(local);
     std::lock_guard lock(mutex_);

@@ -112,6 +112,13 @@ public:
     // Replacing keeps the slot and its counters; a new entry gets a zeroed slot. `full`, if
     // given, tells a refusal for lack of room (counted in fullRefusals()) from other errors.
     Result<uint32_t> upsert(const ForwardingRule& rule, bool* full = nullptr);
+    // Switches the entry for `local` to peer delivery with `peer`'s MACs, or back to
+    // bpf_redirect_neigh without, keeping everything else and its counters. False when there
+    // is no such entry or it no longer leaves through `ifindex` towards `destination` (a
+    // newer upsert decided its own mode).
+    Result<bool> setPeerRedirect(const net::Endpoint& local, int ifindex,
+                                 const net::Endpoint& destination,
+                                 const std::optional<PeerRedirect>& peer);
     // Removes the entry for `local`: true if there was one. Userspace takes over at once
     // because its socket never closed.
     Result<bool> erase(const net::Endpoint& local);

@@ -50,7 +50,8 @@ std::vector<int> mediaDevices(const config::Config& config) {
 
 }  // namespace
 
-KernelPath::KernelPath(const config::Config& config, std::vector<std::string>& problems) {
+KernelPath::KernelPath(const config::Config& config, std::vector<std::string>& problems)
+    : peers_(config.kernelRedirectPeer), neighbourInterval_(config.kernelNeighbourInterval) {
     startForwarder(config, problems);
     startNftables(config, problems);
 }
@@ -94,12 +95,24 @@ void KernelPath::startForwarder(const config::Config& config, std::vector<std::s
                         config.table, forwarder->previousCapacity(), forwarder->capacity(),
                         forwarder->migratedEntries(), forwarder->droppedEntries());
         }
+        if (forwarder->origin() == BpfForwarder::Origin::replaced) {
+            log::notice(Subsystem::kernel,
+                        "Kernel table {} had maps of another layout (another rtprelay version) "
+                        "or a half-written pin directory: replaced, its entries not carried over",
+                        config.table);
+        }
         if (forwarder->origin() == BpfForwarder::Origin::adopted ||
             forwarder->origin() == BpfForwarder::Origin::resized) {
             // Entries a previous daemon left keep forwarding until claimed or idle.
             if (auto entries = forwarder->entries()) {
                 for (const auto& rule : *entries) {
                     orphans_.insert(orphanKey(rule.local));
+                    if (rule.peer) {
+                        // Its MACs are as old as the previous daemon's last check.
+                        auto route = RouteLookup::route(rule.outSource.address(),
+                                                        rule.outDestination.address());
+                        peers_.adopt(rule, route ? route->nextHop : rule.outDestination.address());
+                    }
                 }
             }
             if (!orphans_.empty()) {
@@ -166,21 +179,21 @@ media::OffloadOutcome KernelPath::install(const media::OffloadRequest& request) 
     rule.payloadTypes = request.payloadTypes;
     rule.rtcpPort = request.rtcpPort;
     rule.forwardMuxedRtcp = request.forwardMuxedRtcp;
-    auto ifindex =
-        RouteLookup::outputInterface(rule.outSource.address(), rule.outDestination.address());
-    if (!ifindex) {
+    auto route = RouteLookup::route(rule.outSource.address(), rule.outDestination.address());
+    if (!route) {
         // A route may appear later (an interface coming up).
         log::info(Subsystem::kernel, "Stream {} stays in userspace for now: {}",
-                  rule.local.toString(), ifindex.error());
+                  rule.local.toString(), route.error());
         outcome.retryLater = true;
         return outcome;
     }
-    rule.outIfindex = *ifindex;
+    rule.outIfindex = route->ifindex;
     if (auto why = rule.invalidReason()) {
         log::info(Subsystem::kernel, "Stream {} stays in userspace: {}", rule.local.toString(),
                   *why);
         return outcome;
     }
+    auto neighMode = peers_.prepare(rule, route->nextHop);
     releaseOrphan(rule.local);
     bool full = false;
     auto slot = forwarder_->upsert(rule, &full);
@@ -195,8 +208,9 @@ media::OffloadOutcome KernelPath::install(const media::OffloadRequest& request) 
         outcome.retryLater = true;
         return outcome;
     }
-    log::debug(Subsystem::kernel, "Kernelized {} -> {} from {}", rule.local.toString(),
-               rule.outDestination.toString(), rule.outSource.toString());
+    log::debug(Subsystem::kernel, "Kernelized {} -> {} from {} (redirect {})",
+               rule.local.toString(), rule.outDestination.toString(), rule.outSource.toString(),
+               neighMode ? "neigh: " + *neighMode : "peer");
     outcome.slot = *slot;
     return outcome;
 }
@@ -230,6 +244,7 @@ void KernelPath::remove(const net::Endpoint& local) {
         log::warning(Subsystem::kernel, "Removing kernel entry {} failed: {}", local.toString(),
                      r.error());
     }
+    peers_.forget(local);
 }
 
 std::optional<media::KernelCounters> KernelPath::counters(uint32_t slot) const {
@@ -260,6 +275,7 @@ void KernelPath::portsOpened(const net::IpAddress& address, uint16_t rtp, uint16
             }
             if (orphan) {
                 forwarder_->erase(local);
+                peers_.forget(local);
             }
         }
     }
@@ -312,12 +328,26 @@ void KernelPath::sweepOrphans(int timeoutSeconds) {
         int64_t last = stats ? std::max(stats->lastPacketUs, started) : started;
         if (nowUs - last >= static_cast<int64_t>(timeoutSeconds) * 1000000) {
             forwarder_->erase(rule.local);
+            peers_.forget(rule.local);
             std::lock_guard lock(mutex_);
             orphans_.erase(orphanKey(rule.local));
             log::info(Subsystem::kernel, "Removed idle kernel entry {} left by a previous run",
                       rule.local.toString());
         }
     }
+}
+
+void KernelPath::checkNeighbours() {
+    if (!forwarder_) {
+        return;
+    }
+    // Only the daemon's timer thread calls this: nextNeighbourCheck_ needs no lock.
+    auto now = std::chrono::steady_clock::now();
+    if (now < nextNeighbourCheck_) {
+        return;
+    }
+    nextNeighbourCheck_ = now + neighbourInterval_;
+    peers_.check(*forwarder_);
 }
 
 control::bencode::Value KernelPath::status() const {
@@ -328,6 +358,14 @@ control::bencode::Value KernelPath::status() const {
         v.set("table", static_cast<int64_t>(forwarder_->table()));
         auto entries = forwarder_->entries();
         v.set("entries", static_cast<int64_t>(entries ? entries->size() : 0));
+        int64_t peerEntries = 0;
+        if (entries) {
+            for (const auto& rule : *entries) {
+                peerEntries += rule.peer ? 1 : 0;
+            }
+        }
+        v.set("redirect peer", peers_.enabled() ? "on" : "off");
+        v.set("redirect peer entries", peerEntries);
         v.set("capacity", static_cast<int64_t>(forwarder_->capacity()));
         v.set("table full refusals", static_cast<int64_t>(forwarder_->fullRefusals()));
         {

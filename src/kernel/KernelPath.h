@@ -13,6 +13,7 @@
 #include "control/Bencode.h"
 #include "kernel/BpfForwarder.h"
 #include "kernel/NftablesManager.h"
+#include "kernel/PeerRedirects.h"
 #include "log/LogThrottle.h"
 #include "media/KernelOffload.h"
 
@@ -39,6 +40,9 @@ public:
     void keepEntriesOnExit();
     // Drops orphaned entries idle for `timeoutSeconds` (run from the daemon's timer).
     void sweepOrphans(int timeoutSeconds);
+    // Every kernel-neighbour-interval seconds (called every second from the daemon's timer):
+    // peer-mode entries follow MAC changes of their next hop (PeerRedirects::check).
+    void checkNeighbours();
     // The operator's view: program, devices, entries, orphans, nftables.
     control::bencode::Value status() const;
     // The table itself (CLI `list kernel`, metrics): every entry with its counters, and what
@@ -77,6 +81,9 @@ private:
     std::unique_ptr<BpfForwarder> forwarder_;
     std::unique_ptr<NftablesManager> nftables_;
     std::vector<int> devices_;
+    PeerRedirects peers_;
+    const std::chrono::seconds neighbourInterval_;
+    std::chrono::steady_clock::time_point nextNeighbourCheck_{};
     mutable std::mutex mutex_;
     std::set<std::pair<std::array<uint8_t, 16>, uint16_t>> orphans_;
     bool keepEntries_ = false;

@@ -36,12 +36,22 @@ std::string describe(const net::IpAddress& from, const net::IpAddress& to) {
 }  // namespace
 
 Result<int> RouteLookup::outputInterface(const net::IpAddress& from, const net::IpAddress& to) {
+    auto found = route(from, to);
+    if (!found) {
+        return Result<int>::failure(found.error());
+    }
+    return found->ifindex;
+}
+
+Result<RouteLookup::Route> RouteLookup::route(const net::IpAddress& from,
+                                              const net::IpAddress& to) {
+    using Found = Result<Route>;
     if (from.family() != to.family()) {
-        return Result<int>::failure(describe(from, to) + ": address families differ");
+        return Found::failure(describe(from, to) + ": address families differ");
     }
     int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
     if (fd < 0) {
-        return Result<int>::failure("netlink socket: " + std::string(std::strerror(errno)));
+        return Found::failure("netlink socket: " + std::string(std::strerror(errno)));
     }
     Request request{};
     request.header.nlmsg_len = NLMSG_LENGTH(sizeof(rtmsg));
@@ -60,37 +70,52 @@ Result<int> RouteLookup::outputInterface(const net::IpAddress& from, const net::
                sizeof(kernel)) < 0) {
         int err = errno;
         close(fd);
-        return Result<int>::failure(describe(from, to) + ": " + std::strerror(err));
+        return Found::failure(describe(from, to) + ": " + std::strerror(err));
     }
     alignas(nlmsghdr) char buffer[8192];
     ssize_t received = recv(fd, buffer, sizeof(buffer), 0);
     int err = errno;
     close(fd);
     if (received < 0) {
-        return Result<int>::failure(describe(from, to) + ": " + std::strerror(err));
+        return Found::failure(describe(from, to) + ": " + std::strerror(err));
     }
     auto remaining = static_cast<unsigned int>(received);
     for (auto* message = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(message, remaining);
          message = NLMSG_NEXT(message, remaining)) {
         if (message->nlmsg_type == NLMSG_ERROR) {
             auto* error = static_cast<nlmsgerr*>(NLMSG_DATA(message));
-            return Result<int>::failure(describe(from, to) + ": " + std::strerror(-error->error));
+            return Found::failure(describe(from, to) + ": " + std::strerror(-error->error));
         }
         if (message->nlmsg_type != RTM_NEWROUTE) {
             continue;
         }
-        auto* route = static_cast<rtmsg*>(NLMSG_DATA(message));
+        auto* answer = static_cast<rtmsg*>(NLMSG_DATA(message));
         auto length = static_cast<unsigned int>(RTM_PAYLOAD(message));
-        for (auto* attribute = RTM_RTA(route); RTA_OK(attribute, length);
+        Route found;
+        found.nextHop = to;
+        const size_t addressLength = to.isV4() ? 4 : 16;
+        for (auto* attribute = RTM_RTA(answer); RTA_OK(attribute, length);
              attribute = RTA_NEXT(attribute, length)) {
-            if (attribute->rta_type == RTA_OIF) {
-                int ifindex = 0;
-                std::memcpy(&ifindex, RTA_DATA(attribute), sizeof(ifindex));
-                return ifindex;
+            if (attribute->rta_type == RTA_OIF && RTA_PAYLOAD(attribute) >= sizeof(int)) {
+                std::memcpy(&found.ifindex, RTA_DATA(attribute), sizeof(int));
+            } else if (attribute->rta_type == RTA_GATEWAY &&
+                       RTA_PAYLOAD(attribute) == addressLength) {
+                if (to.isV4()) {
+                    in_addr a{};
+                    std::memcpy(&a, RTA_DATA(attribute), 4);
+                    found.nextHop = net::IpAddress::fromV4(a);
+                } else {
+                    in6_addr a{};
+                    std::memcpy(&a, RTA_DATA(attribute), 16);
+                    found.nextHop = net::IpAddress::fromV6(a);
+                }
             }
         }
+        if (found.ifindex > 0) {
+            return found;
+        }
     }
-    return Result<int>::failure(describe(from, to) + ": the kernel named no output device");
+    return Found::failure(describe(from, to) + ": the kernel named no output device");
 }
 
 }  // namespace rtprelay::kernel

@@ -12,6 +12,13 @@ namespace rtprelay::kernel {
 // entry rewritten. Runs in the network namespace of the calling thread.
 class RouteLookup {
 public:
+    struct Route {
+        int ifindex = 0;
+        // The gateway (RTA_GATEWAY), else `to` itself: whose MAC the frames carry.
+        net::IpAddress nextHop;
+    };
+
+    static Result<Route> route(const net::IpAddress& from, const net::IpAddress& to);
     static Result<int> outputInterface(const net::IpAddress& from, const net::IpAddress& to);
 };
 

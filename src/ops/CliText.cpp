@@ -307,12 +307,16 @@ std::string kernelText(int table, const kernel::KernelPath* kernel) {
         const auto& r = e.rule;
         std::string source = r.expectedSource ? r.expectedSource->toString() : "any";
         out += fmt::format(
-            "{} -> {} from {} | source {}, {} | {}{} | packets {}, bytes {}, errors {}, "
-            "last_packet {}{}\n",
+            "{} -> {} from {} | source {}, {} | {}{} | redirect {} | packets {}, bytes {}, "
+            "errors {}, last_packet {}{}\n",
             r.local.toString(), r.outDestination.toString(), r.outSource.toString(), source,
             policyText(r.sourcePolicy), r.rtcpPort ? "RTCP" : "RTP",
-            r.forwardMuxedRtcp ? "+muxed RTCP" : "", e.stats.packets, e.stats.bytes, e.stats.errors,
-            e.stats.lastPacketUs / 1000000, e.adopted ? " | adopted" : "");
+            r.forwardMuxedRtcp ? "+muxed RTCP" : "",
+            r.peer ? "peer " + kernel::macText(r.peer->source) + " > " +
+                         kernel::macText(r.peer->destination)
+                   : std::string("neigh"),
+            e.stats.packets, e.stats.bytes, e.stats.errors, e.stats.lastPacketUs / 1000000,
+            e.adopted ? " | adopted" : "");
     }
     return out;
 }
