@@ -505,6 +505,27 @@ TEST(ConfigLoader, IoUringIsOnByDefaultAndCanBeSwitchedOff) {
               "invalid value '8' for option 'io-uring-buffers': must be between 16 and 32768");
 }
 
+TEST(ConfigLoader, KernelRedirectPeerIsOnByDefaultAndCanBeSwitchedOff) {
+    Config defaults = loaded(minimal({}));
+    EXPECT_TRUE(defaults.kernelRedirectPeer);
+    EXPECT_EQ(defaults.kernelNeighbourInterval, 5);
+    Config off = loaded(minimal({"--no-kernel-redirect-peer", "--kernel-neighbour-interval=1"}));
+    EXPECT_FALSE(off.kernelRedirectPeer);
+    EXPECT_EQ(off.kernelNeighbourInterval, 1);
+    EXPECT_TRUE(loaded(minimal({"--kernel-redirect-peer"})).kernelRedirectPeer);
+    TempDir dir;
+    std::string path = dir.write("r.conf",
+                                 "[rtpengine]\ninterface = 127.0.0.1\nlisten-ng = 2223\n"
+                                 "kernel-redirect-peer = false\nkernel-neighbour-interval = 30\n");
+    Config file = loaded({"x", "--config-file=" + path});
+    EXPECT_FALSE(file.kernelRedirectPeer);
+    EXPECT_EQ(file.kernelNeighbourInterval, 30);
+    EXPECT_TRUE(file.unsupportedOptionsSet.empty());
+    EXPECT_EQ(errorOf(minimal({"--kernel-neighbour-interval=0"})),
+              "invalid value '0' for option 'kernel-neighbour-interval': must be between 1 and "
+              "3600");
+}
+
 TEST(ConfigLoader, InvalidValuesNameOptionValueAndReason) {
     const std::string facilities =
         "not a syslog facility (auth, authpriv, cron, daemon, ftp, kern, lpr, mail, news, "
