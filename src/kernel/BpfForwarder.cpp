@@ -623,9 +623,8 @@ Result<uint32_t> BpfForwarder::upsert(const ForwardingRule& rule, bool* full) {
     return slot;
 }
 
-Result<bool> BpfForwarder::setPeerRedirect(const net::Endpoint& local, int ifindex,
-                                           const net::Endpoint& destination,
-                                           const std::optional<PeerRedirect>& peer) {
+Result<bool> BpfForwarder::setPeerRedirect(const net::Endpoint& local,
+                                           const RedirectChange& change) {
     rtprelay_addr key = ForwardingRule::toKernelAddress(local);
     std::lock_guard lock(mutex_);
     rtprelay_fwd_value value{};
@@ -636,10 +635,11 @@ Result<bool> BpfForwarder::setPeerRedirect(const net::Endpoint& local, int ifind
     }
     // Rewritten by a newer install meanwhile: that one decided its own mode.
     auto current = ForwardingRule::fromKernel(key, value);
-    if (current.outIfindex != ifindex || !(current.outDestination == destination)) {
+    if (current.outIfindex != change.ifindex || !(current.outDestination == change.destination) ||
+        current.peer != change.from) {
         return false;
     }
-    current.peer = peer;
+    current.peer = change.to;
     rtprelay_fwd_value updated = current.value();
     updated.stats_slot = value.stats_slot;
     // BPF_EXIST: an entry erased meanwhile stays erased.

@@ -113,13 +113,17 @@ public:
     // Replacing keeps the slot and its counters; a new entry gets a zeroed slot. `full`, if
     // given, tells a refusal for lack of room (counted in fullRefusals()) from other errors.
     Result<uint32_t> upsert(const ForwardingRule& rule, bool* full = nullptr);
-    // Switches the entry for `local` to peer delivery with `peer`'s MACs, or back to
-    // bpf_redirect_neigh without, keeping everything else and its counters. False when there
-    // is no such entry or it no longer leaves through `ifindex` towards `destination` (a
-    // newer upsert decided its own mode).
-    Result<bool> setPeerRedirect(const net::Endpoint& local, int ifindex,
-                                 const net::Endpoint& destination,
-                                 const std::optional<PeerRedirect>& peer);
+    // A change of an entry's delivery mode, applied only to the entry as the caller saw it.
+    struct RedirectChange {
+        int ifindex = 0;
+        net::Endpoint destination;
+        std::optional<PeerRedirect> from;  // the mode the caller believes the entry has
+        std::optional<PeerRedirect> to;    // peer delivery with these MACs, or neigh mode
+    };
+    // Switches the entry for `local` from `change.from` to `change.to`, keeping everything
+    // else and its counters. False when there is no such entry or it is no longer the one
+    // the caller saw (another device, destination or mode: a newer upsert decided its own).
+    Result<bool> setPeerRedirect(const net::Endpoint& local, const RedirectChange& change);
     // Removes the entry for `local`: true if there was one. Userspace takes over at once
     // because its socket never closed.
     Result<bool> erase(const net::Endpoint& local);

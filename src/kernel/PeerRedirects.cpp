@@ -158,11 +158,20 @@ PeerRedirects::CheckResult PeerRedirects::check(BpfForwarder& forwarder) {
         if (desired == entry.current) {
             continue;
         }
-        auto written =
-            forwarder.setPeerRedirect(entry.local, entry.ifindex, entry.destination, desired);
+        auto written = forwarder.setPeerRedirect(
+            entry.local, {entry.ifindex, entry.destination, entry.current, desired});
         if (!written) {
             result.error = written.error();
             continue;
+        }
+        // Not as we saw it: what the kernel has now, if it is still this stream's entry.
+        std::optional<ForwardingRule> now;
+        if (!*written) {
+            if (auto found = forwarder.find(entry.local);
+                found && *found && (*found)->outIfindex == entry.ifindex &&
+                (*found)->outDestination == entry.destination) {
+                now = **found;
+            }
         }
         std::lock_guard lock(mutex_);
         auto it = tracked_.find(keyOf(entry.local));
@@ -173,7 +182,11 @@ PeerRedirects::CheckResult PeerRedirects::check(BpfForwarder& forwarder) {
             continue;  // prepare() or forget() came in between: theirs is newer
         }
         if (!*written) {
-            tracked_.erase(it);  // the kernel entry is gone or belongs to another stream now
+            if (now) {
+                it->second.current = now->peer;  // the next check starts from the truth
+            } else {
+                tracked_.erase(it);  // gone, or another stream's entry now
+            }
             continue;
         }
         it->second.current = desired;

@@ -125,6 +125,70 @@ TEST_F(BpfForwarderTest, ReadoptsEntriesAndCountersAfterTheObjectIsGone) {
     second->destroy();
 }
 
+// An upgrade from layout 2, whose forwarding value had no MACs (96 bytes): the pinned table
+// is no longer the program's shape, so it is replaced rather than misread.
+TEST_F(BpfForwarderTest, ReplacesLayoutTwoMapsWithTheShorterValue) {
+    auto first = open(5);
+    ASSERT_TRUE(first->upsert(rule(30000)));
+    const std::string forward = first->pinDirectory() + "/forward";
+    const std::string metaPin = first->pinDirectory() + "/meta";
+    first.reset();
+    ASSERT_EQ(unlink(forward.c_str()), 0);
+    int old =
+        bpf_map_create(BPF_MAP_TYPE_HASH, "rtpr_forward", sizeof(rtprelay_addr), 96, 64, nullptr);
+    ASSERT_GE(old, 0);
+    ASSERT_EQ(bpf_obj_pin(old, forward.c_str()), 0);
+    close(old);
+    int meta = bpf_obj_get(metaPin.c_str());
+    ASSERT_GE(meta, 0);
+    uint32_t zero = 0;
+    rtprelay_meta two{RTPRELAY_MAGIC, 2};
+    ASSERT_EQ(bpf_map_update_elem(meta, &zero, &two, BPF_ANY), 0);
+    close(meta);
+
+    auto second = open(5);
+    EXPECT_EQ(second->origin(), BpfForwarder::Origin::replaced);
+    EXPECT_TRUE(second->entries()->empty());
+    ForwardingRule peer = rule(30000);
+    peer.peer = PeerRedirect{{2, 0, 0, 0, 0, 2}, {2, 0, 0, 0, 0, 1}};
+    ASSERT_TRUE(second->upsert(peer));
+    EXPECT_EQ((*second->find(peer.local))->peer, peer.peer);
+    second->destroy();
+}
+
+TEST_F(BpfForwarderTest, SetPeerRedirectChangesOnlyTheEntryAsTheCallerSawIt) {
+    auto forwarder = open(6);
+    ForwardingRule r = rule(30000);
+    auto slot = forwarder->upsert(r);
+    ASSERT_TRUE(slot);
+    auto frame = PacketBuilder().from("10.0.0.2", 4000).to("10.0.0.1", 30000).rtp(0, 100).build();
+    EXPECT_EQ(test::testRun(forwarder->programFd(), frame).verdict, test::kRedirect);
+    const PeerRedirect macs{{2, 0, 0, 0, 0, 2}, {2, 0, 0, 0, 0, 1}};
+
+    using Change = BpfForwarder::RedirectChange;
+    EXPECT_TRUE(*forwarder->setPeerRedirect(r.local, Change{1, r.outDestination, {}, macs}));
+    auto found = forwarder->find(r.local);
+    ASSERT_TRUE(found && *found);
+    EXPECT_EQ((*found)->peer, macs);
+    EXPECT_EQ((*found)->statsSlot, *slot);
+    EXPECT_EQ(forwarder->readStats(*slot)->packets, 1u);  // counters kept
+    auto out = test::testRun(forwarder->programFd(), frame);
+    EXPECT_TRUE(std::equal(macs.destination.begin(), macs.destination.end(), out.frame.begin()));
+
+    // Not the mode, device or destination the caller believes: left alone.
+    EXPECT_FALSE(*forwarder->setPeerRedirect(r.local, Change{1, r.outDestination, {}, {}}));
+    EXPECT_FALSE(*forwarder->setPeerRedirect(r.local, Change{2, r.outDestination, macs, {}}));
+    EXPECT_FALSE(*forwarder->setPeerRedirect(r.local, Change{1, ep("10.1.0.3", 1), macs, {}}));
+    EXPECT_EQ((*forwarder->find(r.local))->peer, macs);
+    // Back to neigh mode; an entry erased meanwhile is not brought back.
+    EXPECT_TRUE(*forwarder->setPeerRedirect(r.local, Change{1, r.outDestination, macs, {}}));
+    EXPECT_FALSE((*forwarder->find(r.local))->peer);
+    ASSERT_TRUE(*forwarder->erase(r.local));
+    EXPECT_FALSE(*forwarder->setPeerRedirect(r.local, Change{1, r.outDestination, {}, macs}));
+    EXPECT_FALSE(*forwarder->find(r.local));
+    forwarder->destroy();
+}
+
 TEST_F(BpfForwarderTest, ReplacesPinnedMapsOfAnotherLayoutVersion) {
     auto first = open(0);
     ASSERT_TRUE(first->upsert(rule(30000)));
