@@ -118,11 +118,13 @@ PeerRedirects::CheckResult PeerRedirects::check(BpfForwarder& forwarder) {
             entries.push_back(entry);
             devices.insert(entry.ifindex);
         }
+        // Untracked devices too: one whose veth peer moved to another namespace, or whose
+        // lookup failed, may take peer-mode entries from now on.
+        for (const auto& [ifindex, device] : links_) {
+            devices.insert(ifindex);
+        }
     }
     result.tracked = entries.size();
-    if (entries.empty()) {
-        return result;
-    }
     // A device's MAC or its peer's namespace can change as well.
     std::map<int, Result<LinkLookup::Link>> fresh;
     for (int ifindex : devices) {
@@ -133,6 +135,9 @@ PeerRedirects::CheckResult PeerRedirects::check(BpfForwarder& forwarder) {
         for (const auto& [ifindex, device] : fresh) {
             links_.insert_or_assign(ifindex, device);
         }
+    }
+    if (entries.empty()) {
+        return result;
     }
     auto neighbours = NeighbourTable::dump();
     if (!neighbours) {

@@ -51,7 +51,7 @@ public:
         size_t toPeer = 0;     // neigh -> peer (neighbour known now)
         std::string error;     // the neighbour table or an entry could not be read/written
     };
-    // One neighbour dump for all tracked entries, one link query per device they use.
+    // One neighbour dump for all tracked entries, one link query per device seen.
     CheckResult check(BpfForwarder& forwarder);
     size_t tracked() const;
 
