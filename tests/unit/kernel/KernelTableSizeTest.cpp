@@ -3,6 +3,9 @@
 // line; a restart with another size resizes the pinned table and keeps its entries.
 //
 // Needs root (KernelDaemonFixture.h).
+#include <bpf/bpf.h>
+
+#include "kernel/bpf/forwarding.h"
 #include "unit/kernel/KernelDaemonFixture.h"
 
 namespace rtprelay::kernel {
@@ -122,6 +125,40 @@ TEST_F(KernelTableSizeTest, AStreamLeftOutByAFullTableMovesToTheKernelOnceACallE
     EXPECT_EQ(toCaller, 20u);
     EXPECT_EQ(toCallee, 20u);
     EXPECT_GE(kernelRelayedPackets() - before, 40) << daemon_->log();
+}
+
+// A daemon of another layout version left the table (an upgrade, e.g. from layout 2 without
+// the MACs of peer delivery): its maps are replaced and logged, its entries not misread; the
+// call goes on in userspace and its streams are kernelized again.
+TEST_F(KernelTableSizeTest, PinsOfAnotherLayoutAreReplacedAndLogged) {
+    start(8);
+    Call c = call("layout-1");
+    media(c, 1, 20);
+    media(c, 100, 20);
+    ASSERT_EQ(intAt(kernelStatistics(), "entries"), 2) << daemon_->log();
+    daemon_->signal(SIGTERM);
+    ASSERT_TRUE(daemon_->wait(10s)) << daemon_->log();
+
+    const std::string meta = std::string(kPinRoot) + "/" + std::to_string(table_) + "/meta";
+    int fd = bpf_obj_get(meta.c_str());
+    ASSERT_GE(fd, 0) << meta << ": " << std::strerror(errno);
+    uint32_t zero = 0;
+    rtprelay_meta older{RTPRELAY_MAGIC, RTPRELAY_LAYOUT_VERSION - 1};
+    ASSERT_EQ(bpf_map_update_elem(fd, &zero, &older, BPF_ANY), 0);
+    close(fd);
+
+    start(8);
+    EXPECT_TRUE(daemon_->waitForLog("had maps of another layout", 5s)) << daemon_->log();
+    Value kernel = kernelStatistics();
+    EXPECT_EQ(intAt(kernel, "entries"), 0);
+    EXPECT_EQ(intAt(kernel, "adopted entries"), 0);
+    // The call is gone with the old daemon; a new one is relayed and kernelized as usual.
+    Call next = call("layout-2");
+    media(next, 1, 20);
+    auto forwarded = media(next, 100, 20);
+    EXPECT_EQ(forwarded.first, 20u);
+    EXPECT_EQ(forwarded.second, 20u);
+    EXPECT_EQ(intAt(kernelStatistics(), "entries"), 2) << daemon_->log();
 }
 
 }  // namespace
