@@ -9,12 +9,11 @@
  * leg's device with bpf_redirect_neigh(), which does the route and neighbour lookup, or, when
  * that device is a veth into another namespace and the control plane knows both MAC
  * addresses, writes them and hands the packet to the veth's peer with bpf_redirect_peer().
- * Anything
- * it is not sure about continues up the stack to the userspace socket, which stays open and
- * handles the stream exactly as it would without this program: misses, STUN, DTLS, payload
- * types userspace must see, IPv4<->IPv6 bridging, fragments, options, GRO aggregates. It
- * drops only wrong-source packets of entries with RTPRELAY_SOURCE_DROP and packets a helper
- * failed to rewrite half way.
+ * Anything it is not sure about continues up the stack to the userspace socket, which stays
+ * open and handles the stream exactly as it would without this program: misses, STUN, DTLS,
+ * payload types userspace must see, IPv4<->IPv6 bridging, fragments, options, GRO
+ * aggregates. It drops only wrong-source packets of entries with RTPRELAY_SOURCE_DROP and
+ * packets a helper failed to rewrite half way.
  *
  * Only wire-format structs and the __sk_buff context are read, so the object needs no CO-RE
  * relocations and loads unchanged on every kernel with the helpers used (>= 5.11, for
