@@ -80,7 +80,7 @@ struct Options {
         "  on (in, x) from (S, y) leaves from (out, y) to (S, x), and the other way round.\n"
         "  defaults: 2 threads, 1024 receive buffers per thread, 60 s.\n"
         "exit status: 0 stopped (signal or time limit), 2 usage or set-up error\n");
-    std::exit(2);
+    std::exit(why.empty() ? 0 : 2);
 }
 
 template <typename T>
