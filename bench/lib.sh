@@ -153,8 +153,8 @@ busy_pct() {
 
 # Other benchmark processes on the machine (not ours, not zombies), one per line.
 others() {
-    local p
-    for p in $(for n in rtpengine rtprelayd ng_load rtp_load; do pgrep -x "$n" || true; done); do
+    local p names="rtpengine rtprelayd ng_load rtp_load floor_relay"
+    for p in $(for n in $names; do pgrep -x "$n" || true; done); do
         case " ${bench_pids[*]-} " in *" $p "*) continue ;; esac
         [ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" != Z ] || continue
         tr '\0' ' ' 2>/dev/null <"/proc/$p/cmdline" | sed "s/^/$p /;s/ *$//" || true

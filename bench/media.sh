@@ -18,16 +18,26 @@
 #     window: other-CPU-s well above 0 means another workload shared the cores;
 # and the ratio rtprelay/rtpengine of CPU per relayed packet (target <= 0.5).
 #
+# FLOOR=1 adds a third kind of round, "floor": bench/floor_relay, the simplest relay that uses
+# the kernel mechanisms of rtprelayd's io_uring backend (multishot recvmsg into provided
+# buffers, IORING_OP_SENDMSG from the receive buffer, one io_uring_enter per batch) and none of
+# its logic, bound on 127.0.0.2 and 127.0.0.3 for every port of the generator's range, with
+# NUM_THREADS threads; rtp_load then runs with --direct 127.0.0.2,127.0.0.3 (no ng: callers
+# send to 127.0.0.2:callee-port, callees to 127.0.0.3:caller-port, and the floor relay sends
+# each packet on to the peer). Its CPU is measured like the daemons' (rtp_load --pid), and the
+# ratios rtprelay/floor and rtpengine/floor follow rtprelay/rtpengine: how far each daemon is
+# from what any userspace io_uring relay pays on this kernel.
+#
 # The daemons run one at a time (a fresh one per round, rounds alternate rtprelay, rtpengine,
 # REPEAT times), with the same options: --config-file=none --foreground --log-stderr
 # --table=-1 --interface=127.0.0.1, the same ng port, port range, --num-threads, log level
 # (stderr to a file) and delete-delay 0. Before each round the script waits (up to
-# WAIT_BUSY seconds) until no other rtpengine, rtprelayd, ng_load or rtp_load runs on the
-# machine and the machine is quiet, and reports contention it could not avoid. Only processes this script starts are
-# stopped, by PID.
+# WAIT_BUSY seconds) until no other rtpengine, rtprelayd, ng_load, rtp_load or floor_relay runs
+# on the machine and the machine is quiet, and reports contention it could not avoid. Only
+# processes this script starts are stopped, by PID.
 #
 # Usage: bench/media.sh       (build first: scripts/build, or the rtprelayd, ng_load and
-#                              rtp_load targets)
+#                              rtp_load targets, and floor_relay for FLOOR=1)
 # Environment (defaults in brackets):
 #   CALLS [500]  RATE [50] (packets/s per stream)  DURATION [20] (s measured)  WARMUP [2] (s)
 #   REPEAT [2] (rounds per daemon)  NUM_THREADS [2]  LOG_LEVEL [6]
@@ -37,6 +47,7 @@
 #   SINK_POLL_US [0] (rtp_load --sink-poll-us: the sink polls instead of sleeping in epoll_wait)
 #   PERF [0] (1: perf record -g the rtprelay rounds' windows and print the top symbols; those
 #   rounds' CPU figures then include perf's overhead)
+#   FLOOR [0] (1: floor rounds too, see above)  FLOOR_RELAY [build/bench/floor_relay]
 #   RTPRELAYD [build/rtprelayd]  RTPENGINE [found in PATH, /usr/bin, /usr/sbin]
 #   NG_LOAD [build/bench/ng_load]  RTP_LOAD [build/bench/rtp_load]  KEEP_LOGS [0]
 set -euo pipefail
@@ -57,9 +68,19 @@ NG_PORT="${NG_PORT:-19232}"
 LOCAL_BASE="${LOCAL_BASE:-6000}"
 PERF="${PERF:-0}"
 SINK_POLL_US="${SINK_POLL_US:-0}"
+FLOOR="${FLOOR:-0}"
+FLOOR_RELAY="${FLOOR_RELAY:-$bench_root/build/bench/floor_relay}"
 daemons=(rtprelay rtpengine)
+# The floor relay's addresses: rtp_load --direct sends callers' packets to the first and
+# callees' to the second.
+floor_in=127.0.0.2
+floor_out=127.0.0.3
 
 bench_require_tools rtp_load
+if [ "$FLOOR" = 1 ]; then
+    [ -x "$FLOOR_RELAY" ] || die "$FLOOR_RELAY missing: run scripts/build (target floor_relay)"
+    daemons+=(floor)
+fi
 if [ "$PERF" = 1 ] && ! command -v perf >/dev/null; then
     die "PERF=1 needs perf: apt-get install linux-perf"
 fi
@@ -72,8 +93,12 @@ if [ "$local_max" -ge "$PORT_MIN" ]; then
 fi
 [ $(((PORT_MAX - PORT_MIN) / 4)) -ge "$CALLS" ] || die "port range too small for $CALLS calls"
 
-# Daemon: 4 sockets per call; generator: 2 per call.
+# Daemon: 4 sockets per call; generator: 2 per call; floor relay: 2 per port of the
+# generator's range.
 want_fds=$((CALLS * 4 + 1024))
+if [ "$FLOOR" = 1 ] && [ $((2 * (local_max - LOCAL_BASE + 1) + 1024)) -gt "$want_fds" ]; then
+    want_fds=$((2 * (local_max - LOCAL_BASE + 1) + 1024))
+fi
 ulimit -Hn "$want_fds" 2>/dev/null || true
 hard_fds="$(ulimit -Hn)"
 [ "$hard_fds" = unlimited ] || [ "$hard_fds" -ge "$want_fds" ] ||
@@ -81,6 +106,8 @@ hard_fds="$(ulimit -Hn)"
 ulimit -Sn "$want_fds"
 
 bench_setup_work rtprelay-media
+# Like rtprelayd, a private copy: a concurrent rebuild must not swap the binary mid-run.
+[ "$FLOOR" = 1 ] && cp "$FLOOR_RELAY" "$work/floor_relay"
 daemon_pid=""
 load_pid=""
 perf_pid=""
@@ -91,14 +118,39 @@ start_daemon() {
         --delete-delay=0 --log-level="$LOG_LEVEL"
 }
 
+# start_floor LOG: the floor relay on the generator's ports, in the background; waits (10 s
+# at most) until it prints READY. Its time limit outlasts rtp_load's own.
+start_floor() {
+    local log="$1"
+    "$work/floor_relay" --in "$floor_in" --out "$floor_out" --ports "$LOCAL_BASE-$local_max" \
+        --threads "$NUM_THREADS" \
+        --time-limit "$(calc "90 + $CALLS * 3 / 100 + $WARMUP + $DURATION" 0)" \
+        </dev/null >>"$log" 2>&1 &
+    daemon_pid=$!
+    bench_track "$daemon_pid"
+    for _ in $(seq 100); do
+        grep -q '^READY$' "$log" && return 0
+        kill -0 "$daemon_pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    tail -20 "$log" >&2
+    die "floor_relay did not get ready"
+}
+
 declare -A R=()
 rows=()
 
 # round NAME N: one fresh daemon, one rtp_load run.
 round() {
     local name="$1" n="$2" log="$work/$1-$2.log" out="$work/$1-$2.out" rc=0 blast
+    local target=("127.0.0.1:$NG_PORT")
     wait_quiet "$name#$n"
-    start_daemon "$name" "$log"
+    if [ "$name" = floor ]; then
+        start_floor "$log"
+        target=(- --direct "$floor_in,$floor_out")
+    else
+        start_daemon "$name" "$log"
+    fi
     sleep 0.5
     if [ "$PERF" = 1 ] && [ "$name" = rtprelay ]; then
         (sleep "$(calc "$WARMUP + 0.5" 1)" &&
@@ -107,7 +159,7 @@ round() {
         perf_pid=$!
         bench_track "$perf_pid"
     fi
-    "$RTP_LOAD" "127.0.0.1:$NG_PORT" --calls "$CALLS" --rate "$RATE" --duration "$DURATION" \
+    "$RTP_LOAD" "${target[@]}" --calls "$CALLS" --rate "$RATE" --duration "$DURATION" \
         --warmup "$WARMUP" --pid "$daemon_pid" --local-base "$LOCAL_BASE" \
         --local-max "$local_max" --sink-poll-us "$SINK_POLL_US" --prefix "m$n$name" \
         >"$out" 2>&1 &
@@ -123,6 +175,10 @@ round() {
     fi
     stop_pid "$daemon_pid"
     daemon_pid=""
+    if [ "$name" = floor ] && ! grep -q '^relayed=.*stopped_by=signal' "$log"; then
+        tail -20 "$log" >&2
+        die "floor_relay did not stop cleanly"
+    fi
     blast="$(grep '^blast:' "$out" || true)"
     if [ -z "$blast" ]; then
         cat "$out" >&2
@@ -167,6 +223,7 @@ pps=$(calc "$CALLS * 2 * $RATE" 0)
 echo "media relay benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, kernel $(uname -r)"
 echo "  rtprelay:  $relay_version ($RTPRELAYD)"
 echo "  rtpengine: $engine_version ($RTPENGINE)"
+[ "$FLOOR" = 1 ] && echo "  floor:     $FLOOR_RELAY ($floor_in/$floor_out, ports $LOCAL_BASE-$local_max)"
 echo "  calls=$CALLS streams=$((CALLS * 2)) rate=$RATE/s per stream ($pps packets/s offered)" \
     "warmup=${WARMUP}s duration=${DURATION}s repeat=$REPEAT num_threads=$NUM_THREADS" \
     "log_level=$LOG_LEVEL ports=$PORT_MIN-$PORT_MAX generator_ports=$LOCAL_BASE-$local_max" \
@@ -204,6 +261,12 @@ ok="$(awk "BEGIN { print ($ratio <= 0.5) ? \"met\" : \"MISSED\" }")"
 echo
 echo "rtprelay/rtpengine CPU per relayed packet: x$ratio (process CPU clock: x$ratio_clock;" \
     "target <= 0.5: $ok)"
+if [ "$FLOOR" = 1 ]; then
+    for d in rtprelay rtpengine; do
+        echo "$d/floor CPU per relayed packet: x$(calc "${R[$d.us]} / ${R[floor.us]}" 2)" \
+            "(process CPU clock: x$(calc "${R[$d.usclock]} / ${R[floor.usclock]}" 2))"
+    done
+fi
 [ -z "$contention" ] || echo "note: other work shared the machine during:$contention"
 if [ "$PERF" = 1 ]; then
     for f in "$work"/perf-*.data; do
