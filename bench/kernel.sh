@@ -16,7 +16,10 @@
 #              generator and sink alone, with one veth crossing per packet
 #   ipfwd      no relay: caller and callee talk through the proxy namespace, plain kernel IP
 #              forwarding (two veth crossings, like every relay mode)
-#   ebpf       rtprelayd --table=T (its tc/tcx ingress program forwards kernelized streams)
+#   ebpf       rtprelayd --table=T (its tc/tcx ingress program forwards kernelized streams;
+#              here every entry leaves through a veth, so by bpf_redirect_peer)
+#   neigh      the same with --no-kernel-redirect-peer: bpf_redirect_neigh, the path a NIC
+#              gets (not in the default MODES)
 #   user       rtprelayd --table=-1
 #   rtpengine  rtpengine --table=-1
 # Each run: a fresh daemon; the generator processes (at most PER_GEN calls each: the
@@ -185,9 +188,10 @@ bpf_prog_totals() { # "RUN_TIME_NS RUN_CNT" summed over bpf_prog_ids
 
 # start_relay MODE LOG: a fresh daemon of MODE in the proxy namespace (daemon_pid).
 start_relay() {
-    local mode="$1" log="$2" t=-1 name=rtprelay
+    local mode="$1" log="$2" t=-1 name=rtprelay extra=()
     case "$mode" in
         ebpf) t="$table" ;;
+        neigh) t="$table" extra=(--no-kernel-redirect-peer) ;;
         user) ;;
         rtpengine) name=rtpengine ;;
         *) die "start_relay: $mode" ;;
@@ -196,9 +200,12 @@ start_relay() {
     bench_start_daemon "$name" "$log" "127.0.0.1:$NG_PORT" --table="$t" \
         --interface="pub/$pub4" --interface="priv/$priv4" --port-min="$PORT_MIN" \
         --port-max="$PORT_MAX" --num-threads="$NUM_THREADS" --delete-delay=0 \
-        --log-level="$LOG_LEVEL"
+        --log-level="$LOG_LEVEL" "${extra[@]}"
     bench_ns=()
 }
+
+# Modes in which rtprelayd's eBPF program forwards.
+ebpf_mode() { [ "$1" = ebpf ] || [ "$1" = neigh ]; }
 
 # run_load MODE CALLS RATE DURATION WARMUP TAG: one run; results in the global array L.
 declare -A L=()
@@ -257,14 +264,14 @@ run_load() {
     # The eBPF programs' own statistics over (most of) the window; the CPU figures come from
     # generator 0, which samples them at the window's edges.
     sleep_until "$win0"
-    if [ "$mode" = ebpf ] && [ "$BPF_STATS" = 1 ]; then
+    if ebpf_mode "$mode" && [ "$BPF_STATS" = 1 ]; then
         sysctl -qw kernel.bpf_stats_enabled=1
         tb0="$(now_s)" b0="$(bpf_prog_totals)"
     fi
     sleep_until "$(calc "$win0 + $duration / 2" 3)"
     [ -z "$dpid" ] || L[fds]="$(fd_count "$dpid")"
     sleep_until "$win1"
-    if [ "$mode" = ebpf ] && [ "$BPF_STATS" = 1 ]; then
+    if ebpf_mode "$mode" && [ "$BPF_STATS" = 1 ]; then
         tb1="$(now_s)" b1="$(bpf_prog_totals)"
         sysctl -qw kernel.bpf_stats_enabled="$bpf_stats_saved"
     fi
@@ -277,7 +284,7 @@ run_load() {
         stop_pid "$dpid"
         # rtprelayd leaves its pins for a hitless restart; unpin, so no program stays attached
         # to the devices in the runs of the other modes.
-        if [ "$mode" = ebpf ]; then
+        if ebpf_mode "$mode"; then
             rm -rf "${pin_root:?}/$table"
             mkdir "$pin_root/$table"
         fi
@@ -328,7 +335,7 @@ run_load() {
     L[busy_pct]="$(calc "100 * $stat_s / $duration / $(nproc)" 0)"
     read -r bn0 bc0 <<<"$b0"
     read -r bn1 bc1 <<<"$b1"
-    if [ "$mode" = ebpf ] && [ $((bc1 - bc0)) -gt 0 ]; then
+    if ebpf_mode "$mode" && [ $((bc1 - bc0)) -gt 0 ]; then
         L[bpf_ns]="$(calc "($bn1 - $bn0) / ($bc1 - $bc0)" 0)"
         # Runs per packet relayed over the same span (the samples are not at the window edges).
         L[bpf_runs]="$(calc "($bc1 - $bc0) / ($relayed / $duration * ($tb1 - $tb0))" 3)"
@@ -408,7 +415,7 @@ for m in $MODES; do
         "$(med "$m" stat_us) [$(range "${C[$m.stat_us]}")]" "$acct" \
         "$(med "$m" ours_us) [$(range "${C[$m.ours_us]}")]" "$cs" "$co" "$cf" \
         "$(tr ' ' '\n' <<<"${C[$m.bpf_ns]}" | grep -v -- - | paste -sd/ - || true)"
-    if [ "$m" = ebpf ]; then
+    if ebpf_mode "$m"; then
         echo "             eBPF program runs per relayed packet: $(xargs <<<"${C[$m.bpf_runs]}")"
     fi
 done
@@ -421,6 +428,10 @@ if has_mode direct && has_mode ebpf && has_mode rtpengine; then
                 "(target <= 0.05: $verdict)"
         fi
     done
+    if has_mode neigh; then
+        echo "eBPF with bpf_redirect_neigh relay cost / rtpengine relay cost (ours):" \
+            "$(calc "${C[neigh.cost_ours]} / ${C[rtpengine.cost_ours]}" 3)"
+    fi
     if has_mode user; then
         echo "rtprelay userspace relay cost / rtpengine relay cost (ours):" \
             "$(calc "${C[user.cost_ours]} / ${C[rtpengine.cost_ours]}" 3)"
