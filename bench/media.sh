@@ -48,6 +48,7 @@
 #   PERF [0] (1: perf record -g the rtprelay rounds' windows and print the top symbols; those
 #   rounds' CPU figures then include perf's overhead)
 #   FLOOR [0] (1: floor rounds too, see above)  FLOOR_RELAY [build/bench/floor_relay]
+#   FLOOR_ARGS [] (more floor_relay options, e.g. --min-wait-us 200)
 #   RTPRELAYD [build/rtprelayd]  RTPENGINE [found in PATH, /usr/bin, /usr/sbin]
 #   NG_LOAD [build/bench/ng_load]  RTP_LOAD [build/bench/rtp_load]  KEEP_LOGS [0]
 set -euo pipefail
@@ -121,9 +122,10 @@ start_daemon() {
 # start_floor LOG: the floor relay on the generator's ports, in the background; waits (10 s
 # at most) until it prints READY. Its time limit outlasts rtp_load's own.
 start_floor() {
-    local log="$1"
+    local log="$1" extra=()
+    read -r -a extra <<<"${FLOOR_ARGS:-}"
     "$work/floor_relay" --in "$floor_in" --out "$floor_out" --ports "$LOCAL_BASE-$local_max" \
-        --threads "$NUM_THREADS" \
+        --threads "$NUM_THREADS" "${extra[@]}" \
         --time-limit "$(calc "90 + $CALLS * 3 / 100 + $WARMUP + $DURATION" 0)" \
         </dev/null >>"$log" 2>&1 &
     daemon_pid=$!
