@@ -390,6 +390,7 @@ int Daemon::run() {
             if (kernel_) {
                 kernel_->sweepOrphans(runtime_.timeout.load());
                 kernel_->checkNeighbours();
+                kernel_->checkFirewall();
             }
             statistics_->sample();
         });

@@ -350,6 +350,31 @@ void KernelPath::checkNeighbours() {
     peers_.check(*forwarder_);
 }
 
+void KernelPath::checkFirewall() {
+    if (!nftables_) {
+        return;
+    }
+    // Only the daemon's timer thread calls this: nextFirewallCheck_ needs no lock.
+    auto now = std::chrono::steady_clock::now();
+    if (now < nextFirewallCheck_) {
+        return;
+    }
+    nextFirewallCheck_ = now + kFirewallCheckInterval;
+    auto repaired = nftables_->repair();
+    if (!repaired) {
+        uint64_t heldBack = 0;
+        if (firewallFailureLog_.admit(heldBack)) {
+            log::error(Subsystem::nftables, "Cannot restore the nftables objects: {}",
+                       repaired.error());
+        }
+        return;
+    }
+    if (!repaired->empty()) {
+        // Once per event: the next check finds everything in place again.
+        log::warning(Subsystem::nftables, "Removed while running: {}", *repaired);
+    }
+}
+
 control::bencode::Value KernelPath::status() const {
     using control::bencode::Value;
     Value v = Value::dict();

@@ -43,6 +43,9 @@ public:
     // Every kernel-neighbour-interval seconds (called every second from the daemon's timer):
     // peer-mode entries follow MAC changes of their next hop (PeerRedirects::check).
     void checkNeighbours();
+    // Every few seconds (run from the daemon's timer): puts back nftables objects and ports
+    // someone removed while the daemon runs (a firewall reload, `nft flush ruleset`).
+    void checkFirewall();
     // The operator's view: program, devices, entries, orphans, nftables.
     control::bencode::Value status() const;
     // The table itself (CLI `list kernel`, metrics): every entry with its counters, and what
@@ -84,6 +87,9 @@ private:
     PeerRedirects peers_;
     const std::chrono::seconds neighbourInterval_;
     std::chrono::steady_clock::time_point nextNeighbourCheck_{};
+    static constexpr std::chrono::seconds kFirewallCheckInterval{5};
+    std::chrono::steady_clock::time_point nextFirewallCheck_{};
+    log::LogThrottle firewallFailureLog_{std::chrono::minutes(1)};
     mutable std::mutex mutex_;
     std::set<std::pair<std::array<uint8_t, 16>, uint16_t>> orphans_;
     bool keepEntries_ = false;

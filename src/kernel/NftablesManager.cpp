@@ -410,6 +410,56 @@ std::string NftablesManager::elementCommands(const char* verb,
     return c;
 }
 
+std::optional<size_t> NftablesManager::setSize(const std::string& family) {
+    auto listed =
+        nft_.listWithElements("list set " + family + " " +
+                              std::string(NftablesSettings::tableName) + " " + settings_.portSet());
+    if (!listed.ok) {
+        return std::nullopt;
+    }
+    return NftablesTable::setElementCount(listed.text);
+}
+
+Result<std::string> NftablesManager::repair() {
+    if (!active()) {
+        return std::string();
+    }
+    if (auto missing = status(); !missing) {
+        if (auto redone = setup(); !redone) {
+            return Result<std::string>::failure(missing.error() +
+                                                "; setting up again failed: " + redone.error());
+        }
+        return missing.error() + ": chain, rules and set set up again";
+    }
+    std::lock_guard lock(mutex_);
+    std::vector<uint16_t> inUse;
+    for (size_t port = 0; port < refs_.size(); ++port) {
+        if (refs_[port] != 0) {
+            inUse.push_back(static_cast<uint16_t>(port));
+        }
+    }
+    for (const std::string& family : settings_.families) {
+        auto size = setSize(family);
+        if (!size) {
+            return Result<std::string>::failure("cannot list nftables set '" + settings_.portSet() +
+                                                "' in " + where(family));
+        }
+        if (*size >= inUse.size()) {
+            continue;
+        }
+        // `add element` keeps the elements that are there: one batch puts back the rest.
+        auto out = nft_.run(elementCommands("add", inUse));
+        if (!out.ok) {
+            return Result<std::string>::failure("cannot refill nftables set '" +
+                                                settings_.portSet() + "': " + out.error);
+        }
+        return "nftables set '" + settings_.portSet() + "' in " + where(family) + " held " +
+               std::to_string(*size) + " of the " + std::to_string(inUse.size()) +
+               " ports in use: refilled";
+    }
+    return std::string();
+}
+
 NftablesResult NftablesManager::addPorts(std::span<const uint16_t> ports) {
     std::lock_guard lock(mutex_);
     std::vector<uint16_t> fresh;

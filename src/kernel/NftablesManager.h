@@ -40,6 +40,11 @@ public:
     NftablesResult shutdown();
     // Success iff every family has our chain with our rules and the jump to it.
     NftablesResult status();
+    // After a successful setup(): puts our objects back when someone removed them while the
+    // daemon runs (`nft flush ruleset`, a firewall reload, --nftables-stop), and the ports in
+    // use back into a set that lost them (--nftables-stop then --nftables-start). Says what it
+    // restored (empty: nothing was missing), or why it could not.
+    Result<std::string> repair();
 
     // Pinholes: ports are reference-counted (the same port number may be allocated on several
     // local addresses); the set changes only on the first add and the last remove. Before
@@ -74,6 +79,8 @@ private:
     // our objects was in them.
     NftablesResult removeCreatedIfEmpty(const std::string& family);
     NftablesResult removeOneByOne(const std::vector<uint16_t>& ports);
+    // Elements of our set in `family`, or nothing when it cannot be listed.
+    std::optional<size_t> setSize(const std::string& family);
 
     const NftablesSettings settings_;
     mutable std::mutex mutex_;

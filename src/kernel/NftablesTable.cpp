@@ -41,6 +41,32 @@ void scanExpression(const json& node, NftablesTable::Rule& rule) {
 
 }  // namespace
 
+std::optional<size_t> NftablesTable::setElementCount(std::string_view text) {
+    json document = json::parse(text.begin(), text.end(), nullptr, false);
+    if (document.is_discarded() || !document.is_object()) {
+        return std::nullopt;
+    }
+    auto items = document.find("nftables");
+    if (items == document.end() || !items->is_array()) {
+        return std::nullopt;
+    }
+    for (const json& item : *items) {
+        if (!item.is_object()) {
+            continue;
+        }
+        auto set = item.find("set");
+        if (set == item.end() || !set->is_object()) {
+            continue;
+        }
+        auto elements = set->find("elem");
+        if (elements == set->end()) {
+            return size_t{0};
+        }
+        return elements->is_array() ? std::optional<size_t>(elements->size()) : std::nullopt;
+    }
+    return std::nullopt;
+}
+
 std::optional<NftablesTable> NftablesTable::parse(std::string_view text) {
     json document = json::parse(text.begin(), text.end(), nullptr, false);
     if (document.is_discarded() || !document.is_object()) {

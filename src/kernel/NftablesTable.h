@@ -29,6 +29,9 @@ public:
 
     // nullopt when `json` is not libnftables output.
     static std::optional<NftablesTable> parse(std::string_view json);
+    // Elements of the one set in `list set FAMILY TABLE NAME` JSON output (0 when it has none),
+    // or nothing when `json` is not such output.
+    static std::optional<size_t> setElementCount(std::string_view json);
     // Fills in table and chain comments from the same table listed in nft's own syntax
     // (`list table FAMILY NAME`): libnftables 1.0.6 leaves them out of its JSON.
     void addCommentsFromListing(std::string_view text);

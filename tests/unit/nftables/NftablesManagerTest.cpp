@@ -591,6 +591,43 @@ TEST_F(NftablesManagerTest, StatusSaysWhatIsMissing) {
     EXPECT_FALSE(nft.setup());
 }
 
+TEST_F(NftablesManagerTest, RepairPutsBackWhatAFirewallReloadOrARestartRemoved) {
+    NftablesManager nft(defaults());
+    // Not set up: nothing to repair, nothing created.
+    ASSERT_TRUE(nft.repair());
+    EXPECT_EQ(*nft.repair(), "");
+    EXPECT_EQ(ruleset(), "");
+
+    ASSERT_TRUE(nft.setup());
+    ASSERT_TRUE(nft.addPorts(std::vector<uint16_t>{30000, 30001, 30002}));
+    ASSERT_TRUE(nft.removePort(30001));
+    auto intact = nft.repair();
+    ASSERT_TRUE(intact) << intact.error();
+    EXPECT_EQ(*intact, "");
+
+    // A firewall reload flushes everything: chain, rules, set and jump come back, with the
+    // ports in use.
+    ASSERT_EQ(sh("nft flush ruleset").status, 0);
+    auto restored = nft.repair();
+    ASSERT_TRUE(restored) << restored.error();
+    EXPECT_EQ(*restored,
+              "nftables table 'ip filter' does not exist: chain, rules and set set up again");
+    EXPECT_TRUE(nft.status()) << nft.status().error();
+    EXPECT_EQ(setElements("ip", "rtprelay_ports_0"), (Ports{30000, 30002}));
+    EXPECT_EQ(setElements("ip6", "rtprelay_ports_0"), (Ports{30000, 30002}));
+
+    // --nftables-stop then --nftables-start by hand: the objects are there, the set is empty.
+    ASSERT_EQ(sh("nft flush set ip6 filter rtprelay_ports_0").status, 0);
+    auto refilled = nft.repair();
+    ASSERT_TRUE(refilled) << refilled.error();
+    EXPECT_EQ(*refilled,
+              "nftables set 'rtprelay_ports_0' in table 'ip6 filter' held 0 of the 2 ports in "
+              "use: refilled");
+    EXPECT_EQ(setElements("ip6", "rtprelay_ports_0"), (Ports{30000, 30002}));
+    EXPECT_EQ(setElements("ip", "rtprelay_ports_0"), (Ports{30000, 30002}));
+    EXPECT_EQ(*nft.repair(), "");
+}
+
 TEST_F(NftablesManagerTest, TwoTablesCoexist) {
     NftablesSettings one = defaults();
     one.table = 1;

@@ -63,4 +63,19 @@ TEST(NftablesTable, CommentsInNewerJsonAreReadToo) {
 }
 
 }  // namespace
+TEST(NftablesTable, SetElementCountOfASetListing) {
+    EXPECT_EQ(NftablesTable::setElementCount(
+                  R"({"nftables": [{"metainfo": {"json_schema_version": 1}}, {"set": {"family":)"
+                  R"( "ip", "name": "rtprelay_ports_0", "table": "filter", "type":)"
+                  R"( "inet_service", "handle": 3, "elem": [30000, 30002]}}]})"),
+              2u);
+    EXPECT_EQ(NftablesTable::setElementCount(
+                  R"({"nftables": [{"set": {"family": "ip", "name": "s", "table": "filter"}}]})"),
+              0u);
+    EXPECT_EQ(NftablesTable::setElementCount(R"({"nftables": []})"), std::nullopt);
+    EXPECT_EQ(NftablesTable::setElementCount(R"({"nftables": [{"set": {"elem": 5}}]})"),
+              std::nullopt);
+    EXPECT_EQ(NftablesTable::setElementCount("not json"), std::nullopt);
+}
+
 }  // namespace rtprelay::kernel
