@@ -46,6 +46,13 @@ std::string errnoText(int err) {
     return std::strerror(err < 0 ? -err : err);
 }
 
+// For a map call that failed on an entry: ENOENT means the entry is not (or no longer) there,
+// which the callers report as "nothing done"; anything else is an error about `what`.
+Result<bool> absentOrFailure(int err, const std::string& what) {
+    return err == ENOENT ? Result<bool>(false)
+                         : Result<bool>::failure(what + ": " + errnoText(err));
+}
+
 [[noreturn]] void fail(const std::string& what, int err) {
     std::string message = what + ": " + errnoText(err);
     std::string log = LibbpfLog::tail();
@@ -629,9 +636,8 @@ Result<bool> BpfForwarder::setPeerRedirect(const net::Endpoint& local,
     std::lock_guard lock(mutex_);
     rtprelay_fwd_value value{};
     if (bpf_map_lookup_elem(forwardFd_, &key, &value) != 0) {
-        return errno == ENOENT ? Result<bool>(false)
-                               : Result<bool>::failure("kernel entry " + local.toString() + ": " +
-                                                       errnoText(errno));
+        int err = errno;  // before the message allocates
+        return absentOrFailure(err, "kernel entry " + local.toString());
     }
     // Rewritten by a newer install meanwhile: that one decided its own mode.
     auto current = ForwardingRule::fromKernel(key, value);
@@ -644,9 +650,8 @@ Result<bool> BpfForwarder::setPeerRedirect(const net::Endpoint& local,
     updated.stats_slot = value.stats_slot;
     // BPF_EXIST: an entry erased meanwhile stays erased.
     if (bpf_map_update_elem(forwardFd_, &key, &updated, BPF_EXIST) != 0) {
-        return errno == ENOENT ? Result<bool>(false)
-                               : Result<bool>::failure("kernel entry " + local.toString() + ": " +
-                                                       errnoText(errno));
+        int err = errno;  // before the message allocates
+        return absentOrFailure(err, "kernel entry " + local.toString());
     }
     return true;
 }
@@ -656,14 +661,12 @@ Result<bool> BpfForwarder::erase(const net::Endpoint& local) {
     std::lock_guard lock(mutex_);
     rtprelay_fwd_value value{};
     if (bpf_map_lookup_elem(forwardFd_, &key, &value) != 0) {
-        return errno == ENOENT ? Result<bool>(false)
-                               : Result<bool>::failure("kernel entry " + local.toString() + ": " +
-                                                       errnoText(errno));
+        int err = errno;  // before the message allocates
+        return absentOrFailure(err, "kernel entry " + local.toString());
     }
     if (bpf_map_delete_elem(forwardFd_, &key) != 0) {
-        return errno == ENOENT ? Result<bool>(false)
-                               : Result<bool>::failure("removing kernel entry " + local.toString() +
-                                                       ": " + errnoText(errno));
+        int err = errno;  // before the message allocates
+        return absentOrFailure(err, "removing kernel entry " + local.toString());
     }
     slots_.release(value.stats_slot);
     return true;

@@ -39,15 +39,24 @@ void scanExpression(const json& node, NftablesTable::Rule& rule) {
     }
 }
 
-}  // namespace
-
-std::optional<size_t> NftablesTable::setElementCount(std::string_view text) {
+// The "nftables" array of libnftables' JSON output, or nothing when `text` is not such output.
+std::optional<json> nftablesItems(std::string_view text) {
     json document = json::parse(text.begin(), text.end(), nullptr, false);
     if (document.is_discarded() || !document.is_object()) {
         return std::nullopt;
     }
     auto items = document.find("nftables");
     if (items == document.end() || !items->is_array()) {
+        return std::nullopt;
+    }
+    return std::move(*items);
+}
+
+}  // namespace
+
+std::optional<size_t> NftablesTable::setElementCount(std::string_view text) {
+    auto items = nftablesItems(text);
+    if (!items) {
         return std::nullopt;
     }
     for (const json& item : *items) {
@@ -68,12 +77,8 @@ std::optional<size_t> NftablesTable::setElementCount(std::string_view text) {
 }
 
 std::optional<NftablesTable> NftablesTable::parse(std::string_view text) {
-    json document = json::parse(text.begin(), text.end(), nullptr, false);
-    if (document.is_discarded() || !document.is_object()) {
-        return std::nullopt;
-    }
-    auto items = document.find("nftables");
-    if (items == document.end() || !items->is_array()) {
+    auto items = nftablesItems(text);
+    if (!items) {
         return std::nullopt;
     }
     NftablesTable table;
