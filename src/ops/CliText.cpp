@@ -191,6 +191,7 @@ std::string totalsText(const StatisticsSnapshot& s) {
         out += line("eBPF program", s.ebpfAttached ? "attached" : "unavailable");
         out += line("Kernel entries", s.kernelEntries);
         out += line("Kernel entries adopted from a previous run", s.adoptedEntries);
+        out += line("Kernel entries delivered to a veth peer", s.peerEntries);
         out += line("Kernel table capacity", s.kernelCapacity);
         out += line("Streams refused by a full kernel table", s.kernelFullRefusals);
         out += line("nftables", s.nftablesManaged ? "managed" : "not managed");

@@ -109,6 +109,9 @@ void kernelPath(PrometheusWriter& w, const StatisticsSnapshot& s) {
           s.kernelEntries);
     w.add("rtprelay_kernel_adopted_entries", gauge,
           "Kernel entries left by a previous daemon that still forward", {}, s.adoptedEntries);
+    w.add("rtprelay_kernel_peer_entries", gauge,
+          "Kernel entries delivered straight to a veth peer (bpf_redirect_peer)", {},
+          s.peerEntries);
     w.add("rtprelay_kernel_table_capacity", gauge,
           "Entries the kernel forwarding table can hold (kernel-table-size)", {}, s.kernelCapacity);
     w.add("rtprelay_kernel_table_full_total", counter,

@@ -129,6 +129,7 @@ StatisticsSnapshot StatisticsCollector::collect() {
         s.kernelEntries = view.entries.size();
         for (const auto& e : view.entries) {
             s.adoptedEntries += e.adopted ? 1 : 0;
+            s.peerEntries += e.rule.peer ? 1 : 0;
         }
         s.verdicts = view.verdicts;
         s.kernelCapacity = view.capacity;

@@ -66,6 +66,7 @@ struct StatisticsSnapshot {
     bool nftablesManaged = false;
     uint64_t kernelEntries = 0;
     uint64_t adoptedEntries = 0;
+    uint64_t peerEntries = 0;         // delivered to a veth peer (bpf_redirect_peer)
     uint64_t kernelCapacity = 0;      // kernel-table-size in force
     uint64_t kernelFullRefusals = 0;  // streams left in userspace by a full table
     std::optional<kernel::VerdictCounts> verdicts;

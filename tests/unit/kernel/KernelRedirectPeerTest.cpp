@@ -15,7 +15,10 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 
+#include <regex>
+
 #include "kernel/MacAddress.h"
+#include "protocol/HttpClient.h"
 #include "unit/kernel/KernelDaemonFixture.h"
 
 namespace rtprelay::kernel {
@@ -145,6 +148,7 @@ protected:
     void start(const std::vector<std::string>& extra = {}) {
         Inside inside(*proxy_);  // the daemon forks from this thread: it lives in P
         ngPort_ = proto::freePort(SOCK_DGRAM);
+        cliPort_ = proto::freePort(SOCK_STREAM);
         std::vector<std::string> args{"--config-file=none",
                                       "-f",
                                       "-E",
@@ -164,6 +168,7 @@ protected:
                                       std::to_string(table_),
                                       "--kernel-table-size=64",
                                       "--kernel-neighbour-interval=1",
+                                      "--listen-cli=127.0.0.1:" + std::to_string(cliPort_),
                                       "--delete-delay=0"};
         args.insert(args.end(), extra.begin(), extra.end());
         daemon_ = std::make_unique<proto::DaemonProcess>(args);
@@ -186,6 +191,12 @@ protected:
     }
 
     int64_t peerEntries() { return intAt(kernelStatus(), "redirect peer entries"); }
+
+    // A CLI command (rtprelay-ctl's protocol) to the daemon in P.
+    std::string cli(const std::string& command) {
+        Inside inside(*proxy_);
+        return proto::tcpExchange(cliPort_, command + "\n").value_or("<no answer>");
+    }
 
     // Offer from the caller on `a`, answer from the callee on `b`.
     void call() {
@@ -247,6 +258,7 @@ protected:
 
     int table_ = -1;
     uint16_t ngPort_ = 0;
+    uint16_t cliPort_ = 0;
     uint16_t seq_ = 0;
     std::unique_ptr<NetworkNamespace> caller_;
     std::unique_ptr<NetworkNamespace> proxy_;
@@ -278,6 +290,18 @@ TEST_F(KernelRedirectPeerTest, VethEntriesDeliverIntoThePeerWithTheRightMacsAndF
 
     const MacAddress vb = macOf(*proxy_, "vb");
     const MacAddress callee = macOf(*callee_, "eth0");
+    // The operator's view: each entry's mode, and the count in the totals.
+    std::string table = cli("list kernel");
+    EXPECT_EQ(occurrences(table, "| redirect peer "), 2u) << table;
+    EXPECT_NE(table.find("| redirect peer " + macText(vb) + " > " + macText(callee) + " |"),
+              std::string::npos)
+        << table;
+    std::string totals = cli("list totals");
+    std::smatch peers;
+    EXPECT_TRUE(std::regex_search(
+        totals, peers, std::regex(" Kernel entries delivered to a veth peer +:([0-9]+)\n")))
+        << totals;
+    EXPECT_EQ(peers.size() > 1 ? peers[1].str() : "", "2") << totals;
     auto header = frameAtCallee();
     ASSERT_TRUE(header) << daemon_->log();
     EXPECT_EQ(macText(header->first), macText(callee));
