@@ -3,6 +3,8 @@
 #include <set>
 #include <vector>
 
+#include "kernel/RouteLookup.h"
+#include "kernel/RouteTableDigest.h"
 #include "log/Log.h"
 
 namespace rtprelay::kernel {
@@ -68,7 +70,9 @@ std::optional<std::string> PeerRedirects::prepare(ForwardingRule& rule,
     if (auto reason = unsuitable(device)) {
         return reason;
     }
-    Tracked entry{rule.local, rule.outIfindex, rule.outDestination, nextHop, std::nullopt};
+    Tracked entry{rule.local,      rule.outSource.address(),
+                  rule.outIfindex, rule.outDestination,
+                  nextHop,         std::nullopt};
     std::string why;
     if (enabled_) {
         auto neighbour = NeighbourTable::find(rule.outIfindex, nextHop);
@@ -94,8 +98,9 @@ std::optional<std::string> PeerRedirects::prepare(ForwardingRule& rule,
 
 void PeerRedirects::adopt(const ForwardingRule& rule, const net::IpAddress& nextHop) {
     std::lock_guard lock(mutex_);
-    tracked_.insert_or_assign(keyOf(rule.local), Tracked{rule.local, rule.outIfindex,
-                                                         rule.outDestination, nextHop, rule.peer});
+    tracked_.insert_or_assign(keyOf(rule.local),
+                              Tracked{rule.local, rule.outSource.address(), rule.outIfindex,
+                                      rule.outDestination, nextHop, rule.peer});
 }
 
 void PeerRedirects::forget(const net::Endpoint& local) {
@@ -136,6 +141,36 @@ PeerRedirects::CheckResult PeerRedirects::check(BpfForwarder& forwarder) {
             links_.insert_or_assign(ifindex, device);
         }
     }
+    // Routes changed: each entry's route again. Entries whose route now leaves through another
+    // device cannot follow in peer mode (nor in neigh mode, whose device is fixed): neigh
+    // mode, until the stream is re-signalled or re-kernelized.
+    if (auto digest = RouteTableDigest::read(); digest) {
+        bool changed = routes_ && *routes_ != *digest;
+        routes_ = *digest;
+        for (auto& entry : entries) {
+            if (!changed) {
+                break;
+            }
+            auto route = RouteLookup::route(entry.source, entry.destination.address());
+            bool elsewhere = !route || route->ifindex != entry.ifindex;
+            net::IpAddress nextHop = elsewhere ? entry.nextHop : route->nextHop;
+            if (elsewhere == entry.routedElsewhere && nextHop == entry.nextHop) {
+                continue;
+            }
+            entry.routedElsewhere = elsewhere;
+            entry.nextHop = nextHop;
+            ++result.rerouted;
+            std::lock_guard lock(mutex_);
+            if (auto it = tracked_.find(keyOf(entry.local));
+                it != tracked_.end() && it->second.ifindex == entry.ifindex &&
+                it->second.destination == entry.destination) {
+                it->second.nextHop = nextHop;
+                it->second.routedElsewhere = elsewhere;
+            }
+        }
+    } else {
+        result.error = digest.error();
+    }
     if (entries.empty()) {
         return result;
     }
@@ -160,6 +195,10 @@ PeerRedirects::CheckResult PeerRedirects::check(BpfForwarder& forwarder) {
         }
         std::string why;
         auto desired = decide(fresh.at(entry.ifindex), neighbour, entry.nextHop, why);
+        if (entry.routedElsewhere) {
+            desired.reset();
+            why = "its route no longer leaves through this device";
+        }
         if (desired == entry.current) {
             continue;
         }

@@ -25,7 +25,10 @@ namespace rtprelay::kernel {
 // run every few seconds, reads the neighbour table once and rewrites entries whose next hop
 // changed its MAC, moves those whose neighbour is gone or failed back to bpf_redirect_neigh
 // (which resolves it again) and upgrades neigh-mode veth entries once their neighbour is
-// known. Entries on other devices are never tracked. Thread-safe.
+// known. When the routing tables changed since the last check (RouteTableDigest), it first
+// looks each entry's route up again: a new gateway on the same device becomes the next hop
+// whose MAC the entry carries; a route through another device sends the entry back to neigh
+// mode. Entries on other devices are never tracked. Thread-safe.
 class PeerRedirects {
 public:
     // `enabled` false (kernel-redirect-peer = false): every entry in neigh mode, and adopted
@@ -49,6 +52,7 @@ public:
         size_t rewritten = 0;  // peer mode with another MAC
         size_t toNeigh = 0;    // peer -> neigh (neighbour gone, failed, device changed)
         size_t toPeer = 0;     // neigh -> peer (neighbour known now)
+        size_t rerouted = 0;   // next hop changed with the routes
         std::string error;     // the neighbour table or an entry could not be read/written
     };
     // One neighbour dump for all tracked entries, one link query per device seen.
@@ -59,10 +63,12 @@ private:
     using Key = std::pair<std::array<uint8_t, 16>, uint16_t>;
     struct Tracked {
         net::Endpoint local;
+        net::IpAddress source;  // the relay's address on the output leg (for route lookups)
         int ifindex = 0;
         net::Endpoint destination;
         net::IpAddress nextHop;
         std::optional<PeerRedirect> current;  // what the kernel entry has
+        bool routedElsewhere = false;         // the route now leaves through another device
     };
 
     static Key keyOf(const net::Endpoint& e) { return {e.address().bytes(), e.port()}; }
@@ -81,6 +87,8 @@ private:
     // Devices seen by prepare(), refreshed by check(): a link query per new stream would
     // double the netlink work of a kernelization.
     std::map<int, Result<LinkLookup::Link>> links_;
+    // The routing tables' digest at the last check; only check() (one thread) uses it.
+    std::optional<uint64_t> routes_;
     log::LogThrottle changeLog_{std::chrono::seconds(10)};
     log::LogThrottle errorLog_{std::chrono::seconds(60)};
 };

@@ -351,6 +351,36 @@ TEST_F(KernelRedirectPeerTest, VethEntriesDeliverIntoThePeerWithTheRightMacsAndF
     EXPECT_EQ(again->second, vb);
 }
 
+TEST_F(KernelRedirectPeerTest, ARouteThroughAnotherGatewayOnTheSameDeviceChangesTheNextHop) {
+    proxy_->ip(std::string("neigh replace ") + kCaller + " lladdr " +
+               macText(macOf(*caller_, "eth0")) + " dev va nud reachable");
+    proxy_->ip(std::string("neigh replace ") + kCallee + " lladdr " +
+               macText(macOf(*callee_, "eth0")) + " dev vb nud reachable");
+    start();
+    call();
+    ASSERT_TRUE(mediaUntil([&] { return peerEntries() == 2; }, 5s)) << daemon_->log();
+    const std::string towardsCallee = "| redirect peer " + macText(macOf(*proxy_, "vb")) + " > ";
+    const std::string calleeMac = macText(macOf(*callee_, "eth0"));
+    auto listed = [&](const std::string& mac) {
+        return cli("list kernel").find(towardsCallee + mac + " |") != std::string::npos;
+    };
+    ASSERT_TRUE(listed(calleeMac)) << cli("list kernel");
+
+    // A host route to the callee through a gateway on the same veth: the entry takes the
+    // gateway's MAC at the next check (interval 1 s here).
+    const std::string gatewayMac = "02:00:00:00:00:03";
+    proxy_->ip("neigh replace 10.213.2.3 lladdr " + gatewayMac + " dev vb nud permanent");
+    proxy_->ip(std::string("route add ") + kCallee + "/32 via 10.213.2.3 dev vb");
+    EXPECT_TRUE(mediaUntil([&] { return listed(gatewayMac); }, 5s))
+        << cli("list kernel") << daemon_->log();
+
+    // The route gone: the callee itself is the next hop again.
+    proxy_->ip(std::string("route del ") + kCallee + "/32");
+    EXPECT_TRUE(mediaUntil([&] { return listed(calleeMac); }, 5s))
+        << cli("list kernel") << daemon_->log();
+    EXPECT_EQ(peerEntries(), 2);
+}
+
 TEST_F(KernelRedirectPeerTest, OffKeepsEveryEntryInNeighMode) {
     start({"--no-kernel-redirect-peer"});
     call();

@@ -14,6 +14,7 @@
 #include "kernel/LinkLookup.h"
 #include "kernel/NeighbourTable.h"
 #include "kernel/RouteLookup.h"
+#include "kernel/RouteTableDigest.h"
 
 namespace rtprelay::kernel {
 namespace {
@@ -206,6 +207,56 @@ TEST(RtnetlinkLookups, LoopbackRouteLinkAndNeighbours) {
     ASSERT_TRUE(none) << none.error();
     EXPECT_FALSE(*none);
     EXPECT_TRUE(NeighbourTable::dump()) << NeighbourTable::dump().error();
+}
+
+// Two IPv4 routes as a dump lists them: 10.9.0.0/16 via GATEWAY dev 3, and 10.8.0.0/16 dev 4.
+uint64_t digestOf(const char* gateway, uint32_t lastUse, bool reversed) {
+    rtmsg r{};
+    r.rtm_family = AF_INET;
+    r.rtm_dst_len = 16;
+    r.rtm_table = RT_TABLE_MAIN;
+    r.rtm_type = RTN_UNICAST;
+    in_addr dst{}, via{}, other{};
+    inet_pton(AF_INET, "10.9.0.0", &dst);
+    inet_pton(AF_INET, gateway, &via);
+    inet_pton(AF_INET, "10.8.0.0", &other);
+    int oif = 3, otherOif = 4;
+    rta_cacheinfo cache{};
+    cache.rta_lastuse = lastUse;
+    Message first(RTM_NEWROUTE, &r, sizeof(r));
+    first.attribute(RTA_DST, &dst, 4).attribute(RTA_GATEWAY, &via, 4).attribute(RTA_OIF, &oif, 4);
+    first.attribute(RTA_CACHEINFO, &cache, sizeof(cache));
+    Message second(RTM_NEWROUTE, &r, sizeof(r));
+    second.attribute(RTA_DST, &other, 4).attribute(RTA_OIF, &otherOif, 4);
+    uint64_t digest = 0;
+    RouteTableDigest::add(digest, reversed ? second.header() : first.header());
+    RouteTableDigest::add(digest, reversed ? first.header() : second.header());
+    return digest;
+}
+
+TEST(RouteTableDigest, ChangesWithTheRoutesOnlyAndNotWithTheirOrderOrCounters) {
+    uint64_t base = digestOf("10.1.0.1", 10, false);
+    EXPECT_EQ(digestOf("10.1.0.1", 10, true), base);
+    EXPECT_EQ(digestOf("10.1.0.1", 99, false), base);
+    EXPECT_NE(digestOf("10.1.0.2", 10, false), base);
+    // Other messages, and one too short for its route header, leave it alone.
+    uint64_t digest = base;
+    ifinfomsg link{};
+    Message other(RTM_NEWLINK, &link, sizeof(link));
+    RouteTableDigest::add(digest, other.header());
+    rtmsg r{};
+    Message cut(RTM_NEWROUTE, &r, sizeof(r));
+    cut.declare(NLMSG_HDRLEN + 4);
+    RouteTableDigest::add(digest, cut.header());
+    EXPECT_EQ(digest, base);
+}
+
+TEST(RouteTableDigest, ReadsThisNamespacesTables) {
+    auto first = RouteTableDigest::read();
+    ASSERT_TRUE(first) << first.error();
+    auto again = RouteTableDigest::read();
+    ASSERT_TRUE(again) << again.error();
+    EXPECT_EQ(*first, *again);
 }
 
 }  // namespace
