@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -19,16 +20,44 @@
 
 namespace rtprelay::test {
 
-uint16_t freePort(int type) {
+namespace {
+
+// Binds 127.0.0.1:`port` (0: any) with a socket of `type`; the port bound, or 0.
+uint16_t tryBind(int type, uint16_t port) {
     int fd = ::socket(AF_INET, type, 0);
+    if (fd < 0) {
+        return 0;
+    }
     sockaddr_in sa{};
     sa.sin_family = AF_INET;
     sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa);
-    socklen_t len = sizeof sa;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+    sa.sin_port = htons(port);
+    uint16_t bound = 0;
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) == 0) {
+        socklen_t len = sizeof sa;
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+        bound = ntohs(sa.sin_port);
+    }
     ::close(fd);
-    return ntohs(sa.sin_port);
+    return bound;
+}
+
+}  // namespace
+
+uint16_t freePort(int type) {
+    // Below the kernel's ephemeral range (32768 up) and the daemons' media ranges (20000 up):
+    // a port free now is then only taken again by an explicit bind, not by one of the many
+    // sockets parallel tests bind to port 0 between this check and the daemon's own bind.
+    static std::atomic<uint32_t> counter{0};
+    uint32_t seed = static_cast<uint32_t>(::getpid()) * 2654435761u;
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        uint32_t mix = seed + counter.fetch_add(1, std::memory_order_relaxed) * 7919u;
+        auto port = static_cast<uint16_t>(10000 + mix % 10000);
+        if (tryBind(type, port) == port) {
+            return port;
+        }
+    }
+    return tryBind(type, 0);
 }
 
 TempDir::TempDir() {

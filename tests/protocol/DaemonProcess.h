@@ -10,7 +10,8 @@
 
 namespace rtprelay::test {
 
-// A UDP/TCP port that was free a moment ago (bound to port 0 and released).
+// A UDP/TCP port on 127.0.0.1 that was free a moment ago, below the ephemeral and media
+// port ranges (so that no socket bound to port 0 takes it before the daemon binds it).
 uint16_t freePort(int type);
 
 // A scratch directory removed with its contents at destruction.
