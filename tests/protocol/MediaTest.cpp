@@ -321,10 +321,22 @@ TEST_P(Media, BadPacketsAreDroppedAndCountedAndTheRelayGoesOn) {
     net::Endpoint rtcpPort(ports.towardsCaller.address(), ports.towardsCaller.port() + 1);
     caller.rtcp->send(rtcpPort, {0x81, 201, 0x00, 0x09, 1, 2, 3, 4});  // RTCP length lies
     caller.rtp->send(ports.towardsCaller, std::vector<uint8_t>(3000, 0xff));
-    // Packets to a port of the range that no call uses.
+    // Packets to a port of the range that no call uses (ports are allocated at random: skip
+    // this call's RTP and RTCP ports, or the stranger's packet would be learned and relayed).
+    auto isTaken = [&](uint16_t port) {
+        for (uint16_t taken : {ports.towardsCaller.port(), ports.towardsCallee.port()}) {
+            if (port == taken || port == taken + 1) {
+                return true;
+            }
+        }
+        return false;
+    };
+    auto unused = static_cast<uint16_t>(portMax_ - 1);
+    while (isTaken(unused)) {
+        unused = static_cast<uint16_t>(unused - 2);
+    }
     MediaPeer stranger("127.0.0.1");
-    stranger.send(net::Endpoint(ports.towardsCaller.address(), static_cast<uint16_t>(portMax_ - 1)),
-                  rtpPacket(1, 1, 1));
+    stranger.send(net::Endpoint(ports.towardsCaller.address(), unused), rtpPacket(1, 1, 1));
     EXPECT_EQ(callee.rtp->drain().size() + callee.rtcp->drain(50ms).size(), 0u);
     caller.rtp->send(ports.towardsCaller, rtpPacket(2, 0x1111, 0xA1));
     EXPECT_EQ(countMarked(callee.rtp->drain(), 0xA1), 1u);
