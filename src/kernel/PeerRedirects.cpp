@@ -141,38 +141,21 @@ PeerRedirects::CheckResult PeerRedirects::check(BpfForwarder& forwarder) {
             links_.insert_or_assign(ifindex, device);
         }
     }
-    // Routes changed: each entry's route again. Entries whose route now leaves through another
-    // device cannot follow in peer mode (nor in neigh mode, whose device is fixed): neigh
-    // mode, until the stream is re-signalled or re-kernelized.
-    if (auto digest = RouteTableDigest::read(); digest) {
-        bool changed = routes_ && *routes_ != *digest;
-        routes_ = *digest;
-        for (auto& entry : entries) {
-            if (!changed) {
-                break;
-            }
-            auto route = RouteLookup::route(entry.source, entry.destination.address());
-            bool elsewhere = !route || route->ifindex != entry.ifindex;
-            net::IpAddress nextHop = elsewhere ? entry.nextHop : route->nextHop;
-            if (elsewhere == entry.routedElsewhere && nextHop == entry.nextHop) {
-                continue;
-            }
-            entry.routedElsewhere = elsewhere;
-            entry.nextHop = nextHop;
-            ++result.rerouted;
-            std::lock_guard lock(mutex_);
-            if (auto it = tracked_.find(keyOf(entry.local));
-                it != tracked_.end() && it->second.ifindex == entry.ifindex &&
-                it->second.destination == entry.destination) {
-                it->second.nextHop = nextHop;
-                it->second.routedElsewhere = elsewhere;
-            }
-        }
-    } else {
-        result.error = digest.error();
-    }
     if (entries.empty()) {
+        // Nothing to re-route, so no route dump (a full routing table can be large); the next
+        // check with entries takes a fresh baseline.
+        routes_.reset();
         return result;
+    }
+    if (auto digest = RouteTableDigest::read(); !digest) {
+        result.error = digest.error();
+    } else {
+        // Without a baseline the entries may predate a change: their routes are looked up once.
+        bool changed = !routes_ || *routes_ != *digest;
+        routes_ = *digest;
+        if (changed) {
+            reroute(entries, result);
+        }
     }
     auto neighbours = NeighbourTable::dump();
     if (!neighbours) {
@@ -250,6 +233,29 @@ PeerRedirects::CheckResult PeerRedirects::check(BpfForwarder& forwarder) {
     }
     report(result, example);
     return result;
+}
+
+void PeerRedirects::reroute(std::vector<Tracked>& entries, CheckResult& result) {
+    // An entry whose route now leaves through another device cannot follow in peer mode (nor
+    // in neigh mode, whose device is fixed): neigh mode, until the stream is re-kernelized.
+    for (auto& entry : entries) {
+        auto route = RouteLookup::route(entry.source, entry.destination.address());
+        bool elsewhere = !route || route->ifindex != entry.ifindex;
+        net::IpAddress nextHop = elsewhere ? entry.nextHop : route->nextHop;
+        if (elsewhere == entry.routedElsewhere && nextHop == entry.nextHop) {
+            continue;
+        }
+        entry.routedElsewhere = elsewhere;
+        entry.nextHop = nextHop;
+        ++result.rerouted;
+        std::lock_guard lock(mutex_);
+        if (auto it = tracked_.find(keyOf(entry.local));
+            it != tracked_.end() && it->second.ifindex == entry.ifindex &&
+            it->second.destination == entry.destination) {
+            it->second.nextHop = nextHop;
+            it->second.routedElsewhere = elsewhere;
+        }
+    }
 }
 
 void PeerRedirects::report(const CheckResult& result, const std::string& example) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "common/IpAddress.h"
 #include "kernel/BpfForwarder.h"
@@ -79,6 +80,8 @@ private:
     // Whether `link` is a device whose entries can ever be in peer mode, else why not.
     static std::optional<std::string> unsuitable(const Result<LinkLookup::Link>& link);
     Result<LinkLookup::Link> link(int ifindex);
+    // After the routing tables changed: each entry's route again (next hop, device).
+    void reroute(std::vector<Tracked>& entries, CheckResult& result);
     void report(const CheckResult& result, const std::string& example);
 
     const bool enabled_;
@@ -87,7 +90,8 @@ private:
     // Devices seen by prepare(), refreshed by check(): a link query per new stream would
     // double the netlink work of a kernelization.
     std::map<int, Result<LinkLookup::Link>> links_;
-    // The routing tables' digest at the last check; only check() (one thread) uses it.
+    // The routing tables' digest at the last check with entries; only check() (one thread)
+    // uses it.
     std::optional<uint64_t> routes_;
     log::LogThrottle changeLog_{std::chrono::seconds(10)};
     log::LogThrottle errorLog_{std::chrono::seconds(60)};
