@@ -192,6 +192,16 @@ protected:
 
     int64_t peerEntries() { return intAt(kernelStatus(), "redirect peer entries"); }
 
+    // Both peers in P's neighbour table before the call, so that both entries are peer mode
+    // from the start (otherwise that depends on whether the relay's first packet has been
+    // answered).
+    void knowBothNeighbours() {
+        proxy_->ip(std::string("neigh replace ") + kCaller + " lladdr " +
+                   macText(macOf(*caller_, "eth0")) + " dev va nud reachable");
+        proxy_->ip(std::string("neigh replace ") + kCallee + " lladdr " +
+                   macText(macOf(*callee_, "eth0")) + " dev vb nud reachable");
+    }
+
     // A CLI command (rtprelay-ctl's protocol) to the daemon in P.
     std::string cli(const std::string& command) {
         Inside inside(*proxy_);
@@ -272,12 +282,7 @@ protected:
 };
 
 TEST_F(KernelRedirectPeerTest, VethEntriesDeliverIntoThePeerWithTheRightMacsAndFollowChanges) {
-    // Neighbours known before the call, so that both entries are peer mode from the start
-    // (otherwise that depends on whether the relay's first packet has been answered).
-    proxy_->ip(std::string("neigh replace ") + kCaller + " lladdr " +
-               macText(macOf(*caller_, "eth0")) + " dev va nud reachable");
-    proxy_->ip(std::string("neigh replace ") + kCallee + " lladdr " +
-               macText(macOf(*callee_, "eth0")) + " dev vb nud reachable");
+    knowBothNeighbours();
     start();
     call();
     Value status = kernelStatus();
@@ -352,10 +357,7 @@ TEST_F(KernelRedirectPeerTest, VethEntriesDeliverIntoThePeerWithTheRightMacsAndF
 }
 
 TEST_F(KernelRedirectPeerTest, ARouteThroughAnotherGatewayOnTheSameDeviceChangesTheNextHop) {
-    proxy_->ip(std::string("neigh replace ") + kCaller + " lladdr " +
-               macText(macOf(*caller_, "eth0")) + " dev va nud reachable");
-    proxy_->ip(std::string("neigh replace ") + kCallee + " lladdr " +
-               macText(macOf(*callee_, "eth0")) + " dev vb nud reachable");
+    knowBothNeighbours();
     start();
     call();
     ASSERT_TRUE(mediaUntil([&] { return peerEntries() == 2; }, 5s)) << daemon_->log();
