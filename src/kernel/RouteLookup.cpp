@@ -3,10 +3,11 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <cstring>
+#include <optional>
+
+#include "kernel/RtnetlinkQuery.h"
 
 namespace rtprelay::kernel {
 
@@ -49,73 +50,54 @@ Result<RouteLookup::Route> RouteLookup::route(const net::IpAddress& from,
     if (from.family() != to.family()) {
         return Found::failure(describe(from, to) + ": address families differ");
     }
-    int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
-    if (fd < 0) {
-        return Found::failure("netlink socket: " + std::string(std::strerror(errno)));
-    }
     Request request{};
     request.header.nlmsg_len = NLMSG_LENGTH(sizeof(rtmsg));
     request.header.nlmsg_type = RTM_GETROUTE;
     request.header.nlmsg_flags = NLM_F_REQUEST;
-    request.header.nlmsg_seq = 1;
     request.route.rtm_family = to.isV4() ? AF_INET : AF_INET6;
     request.route.rtm_dst_len = to.isV4() ? 32 : 128;
     request.route.rtm_src_len = to.isV4() ? 32 : 128;
     addAddress(request, RTA_DST, to);
     addAddress(request, RTA_SRC, from);
 
-    sockaddr_nl kernel{};
-    kernel.nl_family = AF_NETLINK;
-    if (sendto(fd, &request, request.header.nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel),
-               sizeof(kernel)) < 0) {
-        int err = errno;
-        close(fd);
-        return Found::failure(describe(from, to) + ": " + std::strerror(err));
-    }
-    alignas(nlmsghdr) char buffer[8192];
-    ssize_t received = recv(fd, buffer, sizeof(buffer), 0);
-    int err = errno;
-    close(fd);
-    if (received < 0) {
-        return Found::failure(describe(from, to) + ": " + std::strerror(err));
-    }
-    auto remaining = static_cast<unsigned int>(received);
-    for (auto* message = reinterpret_cast<nlmsghdr*>(buffer); NLMSG_OK(message, remaining);
-         message = NLMSG_NEXT(message, remaining)) {
-        if (message->nlmsg_type == NLMSG_ERROR) {
-            auto* error = static_cast<nlmsgerr*>(NLMSG_DATA(message));
-            return Found::failure(describe(from, to) + ": " + std::strerror(-error->error));
+    std::optional<Route> found;
+    const size_t addressLength = to.isV4() ? 4 : 16;
+    auto done = RtnetlinkQuery::run(request.header, describe(from, to), [&](const nlmsghdr& m) {
+        if (m.nlmsg_type != RTM_NEWROUTE || found || m.nlmsg_len < NLMSG_LENGTH(sizeof(rtmsg))) {
+            return;
         }
-        if (message->nlmsg_type != RTM_NEWROUTE) {
-            continue;
-        }
-        auto* answer = static_cast<rtmsg*>(NLMSG_DATA(message));
-        auto length = static_cast<unsigned int>(RTM_PAYLOAD(message));
-        Route found;
-        found.nextHop = to;
-        const size_t addressLength = to.isV4() ? 4 : 16;
-        for (auto* attribute = RTM_RTA(answer); RTA_OK(attribute, length);
+        const auto* answer = static_cast<const rtmsg*>(NLMSG_DATA(&m));
+        int length = static_cast<int>(RTM_PAYLOAD(&m));
+        Route route;
+        route.nextHop = to;
+        for (const auto* attribute = RTM_RTA(answer); RTA_OK(attribute, length);
              attribute = RTA_NEXT(attribute, length)) {
             if (attribute->rta_type == RTA_OIF && RTA_PAYLOAD(attribute) >= sizeof(int)) {
-                std::memcpy(&found.ifindex, RTA_DATA(attribute), sizeof(int));
+                std::memcpy(&route.ifindex, RTA_DATA(attribute), sizeof(int));
             } else if (attribute->rta_type == RTA_GATEWAY &&
                        RTA_PAYLOAD(attribute) == addressLength) {
                 if (to.isV4()) {
                     in_addr a{};
                     std::memcpy(&a, RTA_DATA(attribute), 4);
-                    found.nextHop = net::IpAddress::fromV4(a);
+                    route.nextHop = net::IpAddress::fromV4(a);
                 } else {
                     in6_addr a{};
                     std::memcpy(&a, RTA_DATA(attribute), 16);
-                    found.nextHop = net::IpAddress::fromV6(a);
+                    route.nextHop = net::IpAddress::fromV6(a);
                 }
             }
         }
-        if (found.ifindex > 0) {
-            return found;
+        if (route.ifindex > 0) {
+            found = route;
         }
+    });
+    if (!done) {
+        return Found::failure(done.error());
     }
-    return Found::failure(describe(from, to) + ": the kernel named no output device");
+    if (!found) {
+        return Found::failure(describe(from, to) + ": the kernel named no output device");
+    }
+    return *found;
 }
 
 }  // namespace rtprelay::kernel
