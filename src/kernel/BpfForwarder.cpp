@@ -47,10 +47,11 @@ std::string errnoText(int err) {
 }
 
 // For a map call that failed on an entry: ENOENT means the entry is not (or no longer) there,
-// which the callers report as "nothing done"; anything else is an error about `what`.
-Result<bool> absentOrFailure(int err, const std::string& what) {
-    return err == ENOENT ? Result<bool>(false)
-                         : Result<bool>::failure(what + ": " + errnoText(err));
+// which the callers answer with `absent`; anything else is an error about `what`.
+template <typename T>
+Result<T> absentOrFailure(int err, const std::string& what, T absent) {
+    return err == ENOENT ? Result<T>(std::move(absent))
+                         : Result<T>::failure(what + ": " + errnoText(err));
 }
 
 [[noreturn]] void fail(const std::string& what, int err) {
@@ -637,7 +638,7 @@ Result<bool> BpfForwarder::setPeerRedirect(const net::Endpoint& local,
     rtprelay_fwd_value value{};
     if (bpf_map_lookup_elem(forwardFd_, &key, &value) != 0) {
         int err = errno;  // before the message allocates
-        return absentOrFailure(err, "kernel entry " + local.toString());
+        return absentOrFailure(err, "kernel entry " + local.toString(), false);
     }
     // Rewritten by a newer install meanwhile: that one decided its own mode.
     auto current = ForwardingRule::fromKernel(key, value);
@@ -651,7 +652,7 @@ Result<bool> BpfForwarder::setPeerRedirect(const net::Endpoint& local,
     // BPF_EXIST: an entry erased meanwhile stays erased.
     if (bpf_map_update_elem(forwardFd_, &key, &updated, BPF_EXIST) != 0) {
         int err = errno;  // before the message allocates
-        return absentOrFailure(err, "kernel entry " + local.toString());
+        return absentOrFailure(err, "kernel entry " + local.toString(), false);
     }
     return true;
 }
@@ -662,11 +663,11 @@ Result<bool> BpfForwarder::erase(const net::Endpoint& local) {
     rtprelay_fwd_value value{};
     if (bpf_map_lookup_elem(forwardFd_, &key, &value) != 0) {
         int err = errno;  // before the message allocates
-        return absentOrFailure(err, "kernel entry " + local.toString());
+        return absentOrFailure(err, "kernel entry " + local.toString(), false);
     }
     if (bpf_map_delete_elem(forwardFd_, &key) != 0) {
         int err = errno;  // before the message allocates
-        return absentOrFailure(err, "removing kernel entry " + local.toString());
+        return absentOrFailure(err, "removing kernel entry " + local.toString(), false);
     }
     slots_.release(value.stats_slot);
     return true;
@@ -677,9 +678,9 @@ Result<std::optional<ForwardingRule>> BpfForwarder::find(const net::Endpoint& lo
     rtprelay_addr key = ForwardingRule::toKernelAddress(local);
     rtprelay_fwd_value value{};
     if (bpf_map_lookup_elem(forwardFd_, &key, &value) != 0) {
-        return errno == ENOENT
-                   ? R(std::nullopt)
-                   : R::failure("kernel entry " + local.toString() + ": " + errnoText(errno));
+        int err = errno;  // before the message allocates
+        return absentOrFailure<std::optional<ForwardingRule>>(
+            err, "kernel entry " + local.toString(), std::nullopt);
     }
     return R(ForwardingRule::fromKernel(key, value));
 }
