@@ -73,7 +73,43 @@ inline size_t occurrences(const std::string& haystack, const std::string& needle
     return n;
 }
 
-class KernelDaemonTest : public ::testing::Test {
+// The daemon under test and an ng client to it (both in the calling thread's network
+// namespace), shared by the kernel fixtures.
+class KernelDaemonClient {
+protected:
+    // Starts rtprelayd with `args`, whose ng listener is 127.0.0.1:ngPort_, and waits for it
+    // to answer a ping.
+    void launch(const std::vector<std::string>& args) {
+        client_.reset();
+        daemon_ = std::make_unique<proto::DaemonProcess>(args);
+        net::Endpoint server(net::IpAddress::loopback(net::Family::ipv4), ngPort_);
+        ASSERT_TRUE(proto::waitForPong(server, 10s)) << daemon_->log();
+        client_ = std::make_unique<proto::NgUdpClient>(server);
+    }
+
+    Value request(const Value& r) {
+        auto reply = client_->request(r, 5000ms);
+        EXPECT_TRUE(reply) << "no reply; daemon log:\n" << daemon_->log();
+        return reply ? *reply : Value::dict();
+    }
+
+    // One section of the ng `statistics` reply ("kernel", "totalstatistics"); an empty dict
+    // when it is missing.
+    Value statistics(const std::string& section) {
+        Value reply = request(command("statistics"));
+        const Value* all = reply.find("statistics");
+        const Value* found = all ? all->find(section) : nullptr;
+        return found && found->isDict() ? *found : Value::dict();
+    }
+
+    Value kernelStatistics() { return statistics("kernel"); }
+
+    uint16_t ngPort_ = 0;
+    std::unique_ptr<proto::DaemonProcess> daemon_;
+    std::unique_ptr<proto::NgUdpClient> client_;
+};
+
+class KernelDaemonTest : public ::testing::Test, protected KernelDaemonClient {
 protected:
     void SetUp() override {
         ASSERT_EQ(geteuid(), 0u) << "needs root (network namespace, eBPF)";
@@ -129,23 +165,7 @@ protected:
                                       std::to_string(table_),
                                       "--kernel-table-size=" + std::to_string(tableSize)};
         args.insert(args.end(), extraArgs.begin(), extraArgs.end());
-        daemon_ = std::make_unique<proto::DaemonProcess>(args);
-        net::Endpoint server(net::IpAddress::loopback(net::Family::ipv4), ngPort_);
-        ASSERT_TRUE(proto::waitForPong(server, 10s)) << daemon_->log();
-        client_ = std::make_unique<proto::NgUdpClient>(server);
-    }
-
-    Value request(const Value& r) {
-        auto reply = client_->request(r, 5000ms);
-        EXPECT_TRUE(reply) << "no reply; daemon log:\n" << daemon_->log();
-        return reply ? *reply : Value::dict();
-    }
-
-    Value kernelStatistics() {
-        Value reply = request(command("statistics"));
-        const Value* statistics = reply.find("statistics");
-        const Value* kernel = statistics ? statistics->find("kernel") : nullptr;
-        return kernel && kernel->isDict() ? *kernel : Value::dict();
+        launch(args);
     }
 
     // A call between two peers on loopback; media both ways until the sender is learned.
@@ -190,9 +210,6 @@ protected:
 
     int original_ = -1;
     int table_ = -1;
-    uint16_t ngPort_ = 0;
-    std::unique_ptr<proto::DaemonProcess> daemon_;
-    std::unique_ptr<proto::NgUdpClient> client_;
 };
 
 }  // namespace rtprelay::kernel

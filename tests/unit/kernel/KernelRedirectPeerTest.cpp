@@ -101,7 +101,7 @@ private:
     int fd_ = -1;
 };
 
-class KernelRedirectPeerTest : public ::testing::Test {
+class KernelRedirectPeerTest : public ::testing::Test, protected KernelDaemonClient {
 protected:
     void SetUp() override {
         ASSERT_EQ(geteuid(), 0u) << "needs root (network namespaces, eBPF)";
@@ -171,26 +171,10 @@ protected:
                                       "--listen-cli=127.0.0.1:" + std::to_string(cliPort_),
                                       "--delete-delay=0"};
         args.insert(args.end(), extra.begin(), extra.end());
-        daemon_ = std::make_unique<proto::DaemonProcess>(args);
-        net::Endpoint server(net::IpAddress::loopback(net::Family::ipv4), ngPort_);
-        ASSERT_TRUE(proto::waitForPong(server, 10s)) << daemon_->log();
-        client_ = std::make_unique<proto::NgUdpClient>(server);
+        launch(args);  // inside P: the ng client's socket too
     }
 
-    Value request(const Value& r) {
-        auto reply = client_->request(r, 5000ms);
-        EXPECT_TRUE(reply) << "no reply; daemon log:\n" << daemon_->log();
-        return reply ? *reply : Value::dict();
-    }
-
-    Value kernelStatus() {
-        Value reply = request(command("statistics"));
-        const Value* statistics = reply.find("statistics");
-        const Value* kernel = statistics ? statistics->find("kernel") : nullptr;
-        return kernel && kernel->isDict() ? *kernel : Value::dict();
-    }
-
-    int64_t peerEntries() { return intAt(kernelStatus(), "redirect peer entries"); }
+    int64_t peerEntries() { return intAt(kernelStatistics(), "redirect peer entries"); }
 
     // Both peers in P's neighbour table before the call, so that both entries are peer mode
     // from the start (otherwise that depends on whether the relay's first packet has been
@@ -267,14 +251,11 @@ protected:
     }
 
     int table_ = -1;
-    uint16_t ngPort_ = 0;
     uint16_t cliPort_ = 0;
     uint16_t seq_ = 0;
     std::unique_ptr<NetworkNamespace> caller_;
     std::unique_ptr<NetworkNamespace> proxy_;
     std::unique_ptr<NetworkNamespace> callee_;
-    std::unique_ptr<proto::DaemonProcess> daemon_;
-    std::unique_ptr<proto::NgUdpClient> client_;
     std::unique_ptr<proto::MediaPeer> caller_peer_;
     std::unique_ptr<proto::MediaPeer> callee_peer_;
     net::Endpoint toCallee_;
@@ -285,7 +266,7 @@ TEST_F(KernelRedirectPeerTest, VethEntriesDeliverIntoThePeerWithTheRightMacsAndF
     knowBothNeighbours();
     start();
     call();
-    Value status = kernelStatus();
+    Value status = kernelStatistics();
     ASSERT_EQ(status.find("ebpf") ? status.find("ebpf")->str() : "", "attached") << daemon_->log();
     EXPECT_EQ(status.find("redirect peer") ? status.find("redirect peer")->str() : "", "on");
     // Both streams kernelized in peer mode (the userspace relay resolved both neighbours).
@@ -386,9 +367,9 @@ TEST_F(KernelRedirectPeerTest, ARouteThroughAnotherGatewayOnTheSameDeviceChanges
 TEST_F(KernelRedirectPeerTest, OffKeepsEveryEntryInNeighMode) {
     start({"--no-kernel-redirect-peer"});
     call();
-    Value status = kernelStatus();
+    Value status = kernelStatistics();
     EXPECT_EQ(status.find("redirect peer") ? status.find("redirect peer")->str() : "", "off");
-    ASSERT_TRUE(mediaUntil([&] { return intAt(kernelStatus(), "entries") == 2; }, 5s))
+    ASSERT_TRUE(mediaUntil([&] { return intAt(kernelStatistics(), "entries") == 2; }, 5s))
         << daemon_->log();
     EXPECT_EQ(peerEntries(), 0);
     callee_peer_->drain(100ms);

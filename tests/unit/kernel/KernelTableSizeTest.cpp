@@ -14,10 +14,7 @@ namespace {
 class KernelTableSizeTest : public KernelDaemonTest {
 protected:
     int64_t kernelRelayedPackets() {
-        Value reply = request(command("statistics"));
-        const Value* statistics = reply.find("statistics");
-        const Value* total = statistics ? statistics->find("totalstatistics") : nullptr;
-        return total ? intAt(*total, "relayedpackets_kernel") : -1;
+        return intAt(statistics("totalstatistics"), "relayedpackets_kernel");
     }
 };
 
