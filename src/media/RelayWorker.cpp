@@ -516,17 +516,16 @@ void RelayWorker::kernelize(ActiveRoute& active, std::chrono::steady_clock::time
         active.kernelRefused = true;  // IPv4/IPv6 bridging stays in userspace
         return;
     }
-    request->retry = active.kernelRetry;
+    request->retry = active.kernelRetryAt != std::chrono::steady_clock::time_point{};
     auto outcome = offload_->install(*request);
     if (!outcome.slot) {
         // A full table frees up as calls end: such a stream is offered again now and then
         // (not per packet), so it does not stay in userspace for the rest of the call.
-        active.kernelRetry = outcome.retryLater;
         active.kernelRefused = !outcome.retryLater;
         active.kernelRetryAt = now + kernelRetryInterval;
         return;
     }
-    active.kernelRetry = false;
+    active.kernelRetryAt = {};
     active.kernelized = true;
     active.kernelSource = request->expectedSource;
     active.kernelDestination = request->outDestination;

@@ -82,8 +82,8 @@ private:
         bool kernelized = false;
         bool kernelRefused = false;  // the kernel cannot take it: do not ask per packet
         // The kernel could not take it for now (full table): ask again from this time on.
+        // Unset (the epoch) unless the last offer was refused that way.
         std::chrono::steady_clock::time_point kernelRetryAt{};
-        bool kernelRetry = false;  // kernelRetryAt is set by such a refusal
         std::optional<net::Endpoint> kernelSource;
         std::optional<net::Endpoint> kernelDestination;
         // io_uring: requests that may still complete with this route's address.
