@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -89,6 +90,15 @@ struct FdCloser {
     }
 };
 
+// The statistics mapping is shared with the program, which adds to it on other CPUs.
+uint64_t loadCounter(const __u64& counter) {
+    return __atomic_load_n(&counter, __ATOMIC_RELAXED);
+}
+
+void storeCounter(__u64& counter, uint64_t value) {
+    __atomic_store_n(&counter, value, __ATOMIC_RELAXED);
+}
+
 int64_t clockNs(clockid_t clock) {
     timespec ts{};
     clock_gettime(clock, &ts);
@@ -135,6 +145,7 @@ BpfForwarder::BpfForwarder(int table, const Options& options) : table_(table) {
     verdictsFd_ = bpf_map__fd(skeleton_->maps.rtpr_verdicts);
     classicFd_ = bpf_map__fd(skeleton_->maps.rtpr_classic);
     capacity_ = bpf_map__max_entries(skeleton_->maps.rtpr_forward);
+    mapStats();
     if (origin_ == Origin::resized) {
         migrateResized();
     } else if (origin_ != Origin::adopted) {
@@ -144,7 +155,22 @@ BpfForwarder::BpfForwarder(int table, const Options& options) : table_(table) {
     rebuildSlots();
 }
 
-BpfForwarder::~BpfForwarder() = default;
+BpfForwarder::~BpfForwarder() {
+    if (stats_ != nullptr) {
+        munmap(stats_, statsLength_);
+    }
+}
+
+void BpfForwarder::mapStats() {
+    long page = sysconf(_SC_PAGESIZE);
+    size_t bytes = size_t{capacity_} * sizeof(rtprelay_stats);
+    statsLength_ = (bytes + page - 1) / page * page;
+    void* mapped = mmap(nullptr, statsLength_, PROT_READ | PROT_WRITE, MAP_SHARED, statsFd_, 0);
+    if (mapped == MAP_FAILED) {
+        fail("mapping the statistics array", errno);
+    }
+    stats_ = static_cast<rtprelay_stats*>(mapped);
+}
 
 BpfForwarder::OwnedFd::~OwnedFd() {
     if (fd >= 0) {
@@ -224,6 +250,7 @@ void BpfForwarder::adoptOrReplacePins(const Options& options) {
         bool sameShape = info.type == bpf_map__type(pin.map) &&
                          info.key_size == bpf_map__key_size(pin.map) &&
                          info.value_size == bpf_map__value_size(pin.map) &&
+                         info.map_flags == bpf_map__map_flags(pin.map) &&
                          std::strncmp(info.name, bpf_map__name(pin.map), sizeof(info.name)) == 0;
         if (sized(pin.map)) {
             if (pinnedCapacity == 0) {
@@ -294,7 +321,6 @@ void BpfForwarder::migrateResized() {
     // Slots below both sizes keep their number and counters; entries whose slot is beyond
     // the new size get a fresh one in rebuildSlots().
     const uint32_t keptSlots = std::min(previousCapacity_, capacity_);
-    std::vector<rtprelay_stats> perCpu(cpus_);
     rtprelay_addr key{};
     rtprelay_addr next{};
     const rtprelay_addr* previous = nullptr;
@@ -313,9 +339,10 @@ void BpfForwarder::migrateResized() {
             continue;
         }
         ++migratedEntries_;
+        rtprelay_stats counters{};
         if (value.stats_slot < keptSlots &&
-            bpf_map_lookup_elem(oldStats.fd, &value.stats_slot, perCpu.data()) == 0) {
-            bpf_map_update_elem(statsFd_, &value.stats_slot, perCpu.data(), BPF_ANY);
+            bpf_map_lookup_elem(oldStats.fd, &value.stats_slot, &counters) == 0) {
+            stats_[value.stats_slot] = counters;  // the new program is not attached yet
         }
     }
     // The new maps replace the old pins in one step each (rename over the old name), so
@@ -383,18 +410,22 @@ void BpfForwarder::rebuildSlots() {
     // their own so that their counters mean something.
     for (auto& [orphanKey, value] : orphans) {
         auto slot = slots_.acquire();
-        if (!slot || zeroStats(*slot) != 0) {
+        if (!slot) {
             bpf_map_delete_elem(forwardFd_, &orphanKey);
             continue;
         }
+        zeroStats(*slot);
         value.stats_slot = *slot;
         bpf_map_update_elem(forwardFd_, &orphanKey, &value, BPF_EXIST);
     }
 }
 
-int BpfForwarder::zeroStats(uint32_t slot) {
-    std::vector<rtprelay_stats> zeros(cpus_);
-    return bpf_map_update_elem(statsFd_, &slot, zeros.data(), BPF_ANY) == 0 ? 0 : errno;
+void BpfForwarder::zeroStats(uint32_t slot) {
+    rtprelay_stats& counters = stats_[slot];
+    storeCounter(counters.packets, 0);
+    storeCounter(counters.bytes, 0);
+    storeCounter(counters.errors, 0);
+    storeCounter(counters.last_packet_ns, 0);
 }
 
 AttachMode BpfForwarder::attach(int ifindex, AttachMode mode) {
@@ -605,11 +636,7 @@ Result<uint32_t> BpfForwarder::upsert(const ForwardingRule& rule, bool* full) {
                                              " statistics slots in use");
         }
         slot = *fresh;
-        if (int err = zeroStats(slot); err != 0) {
-            slots_.release(slot);
-            return Result<uint32_t>::failure("kernel entry " + rule.local.toString() +
-                                             ": resetting counters: " + errnoText(err));
-        }
+        zeroStats(slot);
     }
     rtprelay_fwd_value value = rule.value();
     value.stats_slot = slot;
@@ -740,19 +767,12 @@ Result<ForwardingStats> BpfForwarder::readStats(uint32_t slot) const {
         return Result<ForwardingStats>::failure("statistics slot " + std::to_string(slot) +
                                                 " outside 0.." + std::to_string(capacity_ - 1));
     }
-    std::vector<rtprelay_stats> perCpu(cpus_);
-    if (bpf_map_lookup_elem(statsFd_, &slot, perCpu.data()) != 0) {
-        return Result<ForwardingStats>::failure("reading statistics slot " + std::to_string(slot) +
-                                                ": " + errnoText(errno));
-    }
+    const rtprelay_stats& counters = stats_[slot];
     ForwardingStats total;
-    for (const rtprelay_stats& cpu : perCpu) {
-        total.packets += cpu.packets;
-        total.bytes += cpu.bytes;
-        total.errors += cpu.errors;
-        total.lastPacketMonotonicNs =
-            std::max<uint64_t>(total.lastPacketMonotonicNs, cpu.last_packet_ns);
-    }
+    total.packets = loadCounter(counters.packets);
+    total.bytes = loadCounter(counters.bytes);
+    total.errors = loadCounter(counters.errors);
+    total.lastPacketMonotonicNs = loadCounter(counters.last_packet_ns);
     if (total.lastPacketMonotonicNs != 0) {
         // The program stamps CLOCK_MONOTONIC as of the last tick (the coarse clock); the
         // distance to CLOCK_REALTIME now turns it into wall clock. Both clocks are read back

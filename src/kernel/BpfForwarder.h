@@ -16,6 +16,7 @@
 #include "kernel/VerdictCounts.h"
 
 struct rtprelay_bpf;
+struct rtprelay_stats;
 
 namespace rtprelay::kernel {
 
@@ -56,8 +57,8 @@ public:
         // Pinned maps of another size are replaced by maps of this size, their entries
         // and counters copied over (Origin::resized). Memory: ~192 B per entry (184 measured
         // with layout 2, whose value was 8 bytes shorter)
-        // for the preallocated hash plus 32 B per entry and possible CPU for the
-        // statistics; the default 65536 is 12.5 MB + 2 MB per CPU.
+        // for the preallocated hash plus 32 B per entry for the statistics; the default
+        // 65536 is 14.5 MB.
         uint32_t capacity = RTPRELAY_DEFAULT_CAPACITY;
     };
 
@@ -149,7 +150,8 @@ private:
     void migrateResized();
     void removeDefunctLinks();
     void rebuildSlots();
-    int zeroStats(uint32_t slot);
+    void mapStats();
+    void zeroStats(uint32_t slot);
     std::string pinPath(const std::string& name) const { return pinDir_ + "/" + name; }
     std::string linkPin(int ifindex) const { return pinPath("link_" + std::to_string(ifindex)); }
     void attachClassic(int ifindex);
@@ -162,6 +164,9 @@ private:
     std::unique_ptr<rtprelay_bpf, SkeletonDeleter> skeleton_;
     int forwardFd_ = -1;
     int statsFd_ = -1;
+    // The statistics array, mapped: counters are read without a system call.
+    rtprelay_stats* stats_ = nullptr;
+    size_t statsLength_ = 0;
     int verdictsFd_ = -1;
     int classicFd_ = -1;
     unsigned int cpus_ = 1;

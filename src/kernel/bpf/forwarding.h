@@ -16,7 +16,7 @@
 #endif
 
 #define RTPRELAY_MAGIC 0x52545052u /* "RTPR" */
-#define RTPRELAY_LAYOUT_VERSION 3u
+#define RTPRELAY_LAYOUT_VERSION 4u
 
 /* Address families with the kernel's AF_* values, so the C++ side can pass AF_INET as is. */
 #define RTPRELAY_AF_INET 2
@@ -76,8 +76,11 @@ struct rtprelay_fwd_value {
     __u64 payload_types[2];
 };
 
-/* Per-CPU counters of one forwarding entry; userspace sums the CPUs. Kept out of the value
- * so that rewriting an entry does not reset them. */
+/* Counters of one forwarding entry. Kept out of the value so that rewriting an entry does not
+ * reset them. They live in a memory-mappable array (since layout version 4; per-CPU before):
+ * the daemon reads every stream's counters each second for timeouts and totals, and a read
+ * from the mapping costs no system call. The program adds atomically, since packets of one
+ * entry may be forwarded on several CPUs at once. */
 struct rtprelay_stats {
     __u64 packets; /* forwarded */
     __u64 bytes;   /* UDP payload bytes forwarded, as the userspace relay counts */

@@ -62,9 +62,11 @@ struct {
     __type(value, struct rtprelay_fwd_value);
 } rtpr_forward SEC(".maps");
 
-/* Counters per forwarding entry, indexed by rtprelay_fwd_value.stats_slot. */
+/* Counters per forwarding entry, indexed by rtprelay_fwd_value.stats_slot; mapped into the
+ * daemon's memory. */
 struct {
-    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(map_flags, BPF_F_MMAPABLE);
     __uint(max_entries, RTPRELAY_DEFAULT_CAPACITY);
     __type(key, __u32);
     __type(value, struct rtprelay_stats);
@@ -398,11 +400,11 @@ static __always_inline void count_stats(const struct rtprelay_fwd_value *fwd, __
     if (!stats)
         return;
     if (error) {
-        stats->errors += 1;
+        __sync_fetch_and_add(&stats->errors, 1);
         return;
     }
-    stats->packets += 1;
-    stats->bytes += bytes;
+    __sync_fetch_and_add(&stats->packets, 1);
+    __sync_fetch_and_add(&stats->bytes, bytes);
     /* The coarse clock (last tick) costs a memory read where the precise ones read the
      * clocksource (~30 ns per packet under KVM); timeouts work in seconds. */
     stats->last_packet_ns = bpf_ktime_get_coarse_ns();

@@ -4,6 +4,7 @@
 
 #include <bpf/bpf.h>
 #include <gtest/gtest.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -123,6 +124,51 @@ TEST_F(BpfForwarderTest, ReadoptsEntriesAndCountersAfterTheObjectIsGone) {
     EXPECT_EQ(test::testRun(second->programFd(), frame).verdict, test::kRedirect);
     EXPECT_EQ(second->readStats(*slot)->packets, 2u);
     second->destroy();
+}
+
+// The daemon reads counters from the statistics array mapped into its memory, not through a
+// system call per stream; any process mapping the pinned array sees what the program counted.
+TEST_F(BpfForwarderTest, CountersLiveInTheMappableStatisticsArray) {
+    auto forwarder = open(4);
+    auto slot = forwarder->upsert(rule(30000));
+    ASSERT_TRUE(slot) << slot.error();
+    auto frame = PacketBuilder().from("10.0.0.2", 4000).to("10.0.0.1", 30000).rtp(0, 100).build();
+    for (int i = 0; i < 3; ++i) {
+        ASSERT_EQ(test::testRun(forwarder->programFd(), frame).verdict, test::kRedirect);
+    }
+    auto stats = forwarder->readStats(*slot);
+    ASSERT_TRUE(stats);
+    EXPECT_EQ(stats->packets, 3u);
+    EXPECT_EQ(stats->bytes, 3u * 100);  // the UDP payload: RTP header included
+    EXPECT_NE(stats->lastPacketMonotonicNs, 0u);
+
+    int fd = bpf_obj_get((forwarder->pinDirectory() + "/stats").c_str());
+    ASSERT_GE(fd, 0);
+    bpf_map_info info{};
+    uint32_t length = sizeof(info);
+    ASSERT_EQ(bpf_obj_get_info_by_fd(fd, &info, &length), 0);
+    EXPECT_EQ(info.type, BPF_MAP_TYPE_ARRAY);
+    EXPECT_NE(info.map_flags & BPF_F_MMAPABLE, 0u);
+    size_t bytes = (size_t{info.max_entries} * sizeof(rtprelay_stats) + 4095) / 4096 * 4096;
+    void* mapped = mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
+    close(fd);
+    ASSERT_NE(mapped, MAP_FAILED);
+    const auto* counters = static_cast<const rtprelay_stats*>(mapped);
+    EXPECT_EQ(counters[*slot].packets, 3u);
+    EXPECT_EQ(counters[*slot].last_packet_ns, stats->lastPacketMonotonicNs);
+    munmap(mapped, bytes);
+
+    // A slot handed out again starts from zero.
+    ASSERT_TRUE(forwarder->erase(rule(30000).local));
+    for (uint32_t i = 0; i < 64; ++i) {
+        auto next = forwarder->upsert(rule(static_cast<uint16_t>(31000 + 2 * i)));
+        ASSERT_TRUE(next) << next.error();
+        if (*next == *slot) {
+            EXPECT_EQ(forwarder->readStats(*next)->packets, 0u);
+            break;
+        }
+    }
+    forwarder->destroy();
 }
 
 // An upgrade from layout 2, whose forwarding value had no MACs (96 bytes): the pinned table
