@@ -7,7 +7,7 @@
 #include <cstring>
 #include <optional>
 
-#include "kernel/RtnetlinkQuery.h"
+#include "kernel/NetlinkQuery.h"
 
 namespace rtprelay::kernel {
 
@@ -79,7 +79,7 @@ Result<LinkLookup::Link> LinkLookup::find(int ifindex) {
     const std::string what = "link " + std::to_string(ifindex);
     std::optional<Result<Link>> found;
     bool notFound = false;
-    auto r = RtnetlinkQuery::run(
+    auto r = NetlinkQuery::run(
         request.header, what,
         [&](const nlmsghdr& message) {
             if (!found) {

@@ -7,7 +7,7 @@
 
 #include <cstring>
 
-#include "kernel/RtnetlinkQuery.h"
+#include "kernel/NetlinkQuery.h"
 
 namespace rtprelay::kernel {
 
@@ -111,7 +111,7 @@ Result<std::optional<NeighbourTable::Entry>> NeighbourTable::find(int ifindex,
         "neighbour " + address.toString() + " on device " + std::to_string(ifindex);
     std::optional<Found> found;
     bool notFound = false;
-    auto done = RtnetlinkQuery::run(
+    auto done = NetlinkQuery::run(
         r.header, what,
         [&](const nlmsghdr& message) {
             if (!found) {
@@ -139,7 +139,7 @@ Result<std::vector<NeighbourTable::Entry>> NeighbourTable::dump() {
     using Dumped = Result<std::vector<Entry>>;
     Request r = request(NLM_F_REQUEST | NLM_F_DUMP, 0, AF_UNSPEC);
     std::vector<Entry> entries;
-    auto done = RtnetlinkQuery::run(r.header, "neighbour dump", [&](const nlmsghdr& message) {
+    auto done = NetlinkQuery::run(r.header, "neighbour dump", [&](const nlmsghdr& message) {
         // A malformed entry costs only that entry (its next hop counts as unknown).
         if (auto parsed = parse(message); parsed && *parsed) {
             entries.push_back(**parsed);

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <optional>
 
-#include "kernel/RtnetlinkQuery.h"
+#include "kernel/NetlinkQuery.h"
 
 namespace rtprelay::kernel {
 
@@ -62,7 +62,7 @@ Result<RouteLookup::Route> RouteLookup::route(const net::IpAddress& from,
 
     std::optional<Route> found;
     const size_t addressLength = to.isV4() ? 4 : 16;
-    auto done = RtnetlinkQuery::run(request.header, describe(from, to), [&](const nlmsghdr& m) {
+    auto done = NetlinkQuery::run(request.header, describe(from, to), [&](const nlmsghdr& m) {
         if (m.nlmsg_type != RTM_NEWROUTE || found || m.nlmsg_len < NLMSG_LENGTH(sizeof(rtmsg))) {
             return;
         }

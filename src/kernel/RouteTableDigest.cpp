@@ -5,7 +5,7 @@
 
 #include <cstring>
 
-#include "kernel/RtnetlinkQuery.h"
+#include "kernel/NetlinkQuery.h"
 
 namespace rtprelay::kernel {
 
@@ -73,8 +73,8 @@ Result<uint64_t> RouteTableDigest::read() {
     request.header.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
     request.route.rtm_family = AF_UNSPEC;
     uint64_t digest = 0;
-    auto done = RtnetlinkQuery::run(request.header, "route dump",
-                                    [&](const nlmsghdr& message) { add(digest, message); });
+    auto done = NetlinkQuery::run(request.header, "route dump",
+                                  [&](const nlmsghdr& message) { add(digest, message); });
     if (!done) {
         return Result<uint64_t>::failure(done.error());
     }

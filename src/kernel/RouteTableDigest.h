@@ -18,7 +18,7 @@ class RouteTableDigest {
 public:
     static Result<uint64_t> read();
     // Adds one RTM_NEWROUTE message to `digest` (other messages are ignored); its length must
-    // lie within the buffer (RtnetlinkQuery checks that).
+    // lie within the buffer (NetlinkQuery checks that).
     static void add(uint64_t& digest, const nlmsghdr& message);
 };
 

@@ -10,12 +10,12 @@
 
 namespace rtprelay::kernel {
 
-// One rtnetlink request (RTM_GET*) and its answer, read from a socket of its own in the
-// network namespace of the calling thread. Every answer is untrusted and bounded: a receive
-// timeout, a cap on the bytes read, messages checked against the request's sequence number
-// and against their buffer before `visit` sees them. A dump (NLM_F_DUMP) is read up to
-// NLMSG_DONE; a single request up to its first answer.
-class RtnetlinkQuery {
+// One netlink request (rtnetlink's RTM_GET*, nftables' NFT_MSG_GETGEN) and its answer, read
+// from a socket of its own in the network namespace of the calling thread. Every answer is
+// untrusted and bounded: a receive timeout, a cap on the bytes read, messages checked against the
+// request's sequence number and against their buffer before `visit` sees them. A dump (NLM_F_DUMP)
+// is read up to NLMSG_DONE; a single request up to its first answer.
+class NetlinkQuery {
 public:
     // Called for each answer message other than NLMSG_DONE / NLMSG_ERROR, whose nlmsg_len
     // lies within the buffer.
@@ -25,7 +25,7 @@ public:
     // in the failure reason ("link 3"). An NLMSG_ERROR answer fails with its errno text, and
     // `notFound`, if given, is set instead for ENOENT / ENODEV.
     static Result<> run(nlmsghdr& request, const std::string& what, const Visitor& visit,
-                        bool* notFound = nullptr);
+                        bool* notFound = nullptr, int protocol = NETLINK_ROUTE);
 
     static constexpr size_t kMaxAnswerBytes = 64u << 20;  // a dump of ~500,000 neighbours
     static constexpr int kTimeoutMs = 2000;

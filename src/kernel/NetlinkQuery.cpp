@@ -1,4 +1,4 @@
-#include "kernel/RtnetlinkQuery.h"
+#include "kernel/NetlinkQuery.h"
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -25,14 +25,14 @@ std::atomic<uint32_t> nextSequence{1};
 
 }  // namespace
 
-Result<> RtnetlinkQuery::run(nlmsghdr& request, const std::string& what, const Visitor& visit,
-                             bool* notFound) {
+Result<> NetlinkQuery::run(nlmsghdr& request, const std::string& what, const Visitor& visit,
+                           bool* notFound, int protocol) {
     auto failure = [&](const std::string& why) { return Result<>::failure(what + ": " + why); };
     if (notFound) {
         *notFound = false;
     }
     Socket socket;
-    socket.fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    socket.fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
     if (socket.fd < 0) {
         return failure(std::string("netlink socket: ") + std::strerror(errno));
     }
