@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include "kernel/NftablesGeneration.h"
+
 namespace rtprelay::kernel {
 
 namespace {
@@ -215,6 +217,7 @@ NftablesResult NftablesManager::setup() {
     std::lock_guard lock(mutex_);
     const bool wasActive = active_;
     active_ = false;
+    verifiedGeneration_.reset();
     std::vector<std::optional<NftablesTable>> tables(settings_.families.size());
     for (size_t i = 0; i < settings_.families.size(); ++i) {
         const std::string& family = settings_.families[i];
@@ -279,6 +282,7 @@ NftablesResult NftablesManager::shutdown() {
 
 NftablesResult NftablesManager::shutdownLocked() {
     active_ = false;
+    verifiedGeneration_.reset();
     NftablesResult result = success();
     for (const std::string& family : settings_.families) {
         std::optional<NftablesTable> table;
@@ -424,6 +428,16 @@ Result<std::string> NftablesManager::repair() {
     if (!active()) {
         return std::string();
     }
+    // Read before looking: whatever changes while we look shows as another generation next
+    // time. Without it (an old kernel, a failed query) every call looks.
+    auto generation = NftablesGeneration::current();
+    {
+        std::lock_guard lock(mutex_);
+        if (generation && verifiedGeneration_ == *generation) {
+            return std::string();
+        }
+        ++inspections_;
+    }
     if (auto missing = status(); !missing) {
         if (auto redone = setup(); !redone) {
             return Result<std::string>::failure(missing.error() +
@@ -448,6 +462,7 @@ Result<std::string> NftablesManager::repair() {
             continue;
         }
         // `add element` keeps the elements that are there: one batch puts back the rest.
+        verifiedGeneration_.reset();
         auto out = nft_.run(elementCommands("add", inUse));
         if (!out.ok) {
             return Result<std::string>::failure("cannot refill nftables set '" +
@@ -457,7 +472,35 @@ Result<std::string> NftablesManager::repair() {
                std::to_string(*size) + " of the " + std::to_string(inUse.size()) +
                " ports in use: refilled";
     }
+    if (generation) {
+        verifiedGeneration_ = *generation;
+    }
     return std::string();
+}
+
+uint64_t NftablesManager::inspections() const {
+    std::lock_guard lock(mutex_);
+    return inspections_;
+}
+
+NftablesContext::Output NftablesManager::runOwnElements(const std::string& commands) {
+    if (!verifiedGeneration_) {
+        return nft_.run(commands);
+    }
+    // Our own transaction moves the generation by one (a failed one not at all), and the
+    // verified state moves along. Anyone else's commit in between, or a query that fails,
+    // and repair() looks again.
+    auto before = NftablesGeneration::current();
+    auto out = nft_.run(commands);
+    auto after = NftablesGeneration::current();
+    const bool onlyOurs = before && after && *before == *verifiedGeneration_ &&
+                          (*after == *before || (out.ok && *after == *before + 1));
+    if (onlyOurs) {
+        verifiedGeneration_ = *after;
+    } else {
+        verifiedGeneration_.reset();
+    }
+    return out;
 }
 
 NftablesResult NftablesManager::addPorts(std::span<const uint16_t> ports) {
@@ -471,7 +514,7 @@ NftablesResult NftablesManager::addPorts(std::span<const uint16_t> ports) {
     if (!active_ || fresh.empty()) {
         return success();
     }
-    auto out = nft_.run(elementCommands("add", fresh));
+    auto out = runOwnElements(elementCommands("add", fresh));
     if (!out.ok) {
         return NftablesResult::failure("cannot add media ports to nftables set '" +
                                        settings_.portSet() + "': " + out.error);
@@ -491,7 +534,7 @@ NftablesResult NftablesManager::removePorts(std::span<const uint16_t> ports) {
     if (!active_ || gone.empty()) {
         return success();
     }
-    auto out = nft_.run(elementCommands("delete", gone));
+    auto out = runOwnElements(elementCommands("delete", gone));
     if (out.ok) {
         return success();
     }
@@ -501,6 +544,7 @@ NftablesResult NftablesManager::removePorts(std::span<const uint16_t> ports) {
 }
 
 NftablesResult NftablesManager::removeOneByOne(const std::vector<uint16_t>& ports) {
+    verifiedGeneration_.reset();  // the set lost elements without us: repair() looks
     NftablesResult result = success();
     for (uint16_t port : ports) {
         for (const std::string& family : settings_.families) {

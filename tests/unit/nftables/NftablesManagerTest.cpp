@@ -628,6 +628,39 @@ TEST_F(NftablesManagerTest, RepairPutsBackWhatAFirewallReloadOrARestartRemoved) 
     EXPECT_EQ(*nft.repair(), "");
 }
 
+// The periodic check lists the ruleset (and with it every port of the set) only when the
+// ruleset generation moved for another reason than our own port updates.
+TEST_F(NftablesManagerTest, RepairLooksOnlyWhenSomeoneElseChangedTheRuleset) {
+    NftablesManager nft(defaults());
+    ASSERT_TRUE(nft.setup());
+    ASSERT_TRUE(nft.addPorts(std::vector<uint16_t>{30000, 30002}));
+    EXPECT_EQ(*nft.repair(), "");
+    const uint64_t looked = nft.inspections();
+    EXPECT_EQ(*nft.repair(), "");
+    ASSERT_TRUE(nft.addPort(30004));
+    ASSERT_TRUE(nft.removePort(30000));
+    EXPECT_EQ(*nft.repair(), "");
+    EXPECT_EQ(nft.inspections(), looked);
+
+    // Anyone else's commit, even one that does not touch our objects, makes it look.
+    ASSERT_EQ(sh("nft add table ip other").status, 0);
+    EXPECT_EQ(*nft.repair(), "");
+    EXPECT_EQ(nft.inspections(), looked + 1);
+    EXPECT_EQ(*nft.repair(), "");
+    EXPECT_EQ(nft.inspections(), looked + 1);
+
+    // A port taken out by someone else between two of our own updates is found and put back.
+    ASSERT_TRUE(nft.addPort(30006));
+    ASSERT_EQ(sh("nft delete element ip filter rtprelay_ports_0 { 30002 }").status, 0);
+    ASSERT_TRUE(nft.addPort(30008));
+    auto refilled = nft.repair();
+    ASSERT_TRUE(refilled) << refilled.error();
+    EXPECT_EQ(*refilled,
+              "nftables set 'rtprelay_ports_0' in table 'ip filter' held 3 of the 4 ports in "
+              "use: refilled");
+    EXPECT_EQ(setElements("ip", "rtprelay_ports_0"), (Ports{30002, 30004, 30006, 30008}));
+}
+
 TEST_F(NftablesManagerTest, TwoTablesCoexist) {
     NftablesSettings one = defaults();
     one.table = 1;
