@@ -30,6 +30,7 @@ Call::Call(std::string callId, uint64_t key)
 void Call::touch() {
     lastSignal_ = std::chrono::steady_clock::now();
     lastSignalWall_ = std::chrono::system_clock::now();
+    timeoutRecheckUs = 0;
 }
 
 Party* Call::findTag(const std::string& tag) const {
@@ -63,6 +64,7 @@ Party* Call::findViaBranch(const std::string& viaBranch) const {
 }
 
 Party& Call::addParty(std::string tag, std::string viaBranch) {
+    timeoutRecheckUs = 0;
     auto p = std::make_unique<Party>();
     p->tag = std::move(tag);
     p->viaBranch = std::move(viaBranch);
@@ -71,6 +73,7 @@ Party& Call::addParty(std::string tag, std::string viaBranch) {
 }
 
 std::unique_ptr<Party> Call::removeParty(Party& party) {
+    timeoutRecheckUs = 0;
     for (auto& p : parties_) {
         if (p->peer == &party) {
             p->peer = nullptr;

@@ -45,6 +45,11 @@ public:
     std::optional<SteadyTime> deleteAt;
     std::vector<std::pair<Party*, SteadyTime>> partyDeletions;
 
+    // Timeouts: the earliest wall-clock time (µs since the epoch) at which the call could
+    // have run out of media, as last computed; 0 = look at the next tick. Signalling and a
+    // party coming or going reset it, media only postpones the end.
+    int64_t timeoutRecheckUs = 0;
+
 private:
     std::string callId_;
     uint64_t key_;

@@ -651,7 +651,7 @@ void SignallingEngine::list(const control::NgRequest& request, Dict& reply) {
     reply.emplace_back("calls", std::move(ids));
 }
 
-std::optional<Teardown> SignallingEngine::timedOut(const Call& call, int64_t nowUs) const {
+SignallingEngine::TimeoutCheck SignallingEngine::timedOut(const Call& call, int64_t nowUs) const {
     // rtpengine's classes (reference §6.2): a stream whose sender announced it will not send
     // is "silent"; one whose sender never sent SDP is "offer"; the rest are "normal". The call
     // lives while a normal or offer stream is within its limit, or, having no normal stream,
@@ -663,15 +663,19 @@ std::optional<Teardown> SignallingEngine::timedOut(const Call& call, int64_t now
     if (!call.established()) {
         // Unanswered calls are governed by offer-timeout alone (reference §10 item 12): media
         // of the offerer has nowhere to go yet, so its silence says nothing.
-        if (nowUs - signalUs >= limitUs(runtime_.offerTimeout.load())) {
-            return Teardown::offerTimeout;
+        int64_t until = signalUs + limitUs(runtime_.offerTimeout.load());
+        if (nowUs >= until) {
+            return {Teardown::offerTimeout, 0};
         }
-        return std::nullopt;
+        return {std::nullopt, until};
     }
     bool anyNormal = false;
     bool keep = false;
     bool silentKeep = false;
     std::optional<Teardown> reason;
+    // Until when the streams that keep the call alive do so at least.
+    int64_t keptUntil = 0;
+    int64_t silentUntil = 0;
     for (const auto& party : call.parties()) {
         for (const auto& leg : party->media) {
             if (leg->rejected || !leg->sockets) {
@@ -685,21 +689,27 @@ std::optional<Teardown> SignallingEngine::timedOut(const Call& call, int64_t now
             if (!leg->hasRemote) {
                 reason = Teardown::offerTimeout;
                 keep = keep || idle < limitUs(runtime_.offerTimeout.load());
+                keptUntil = std::max(keptUntil, last + limitUs(runtime_.offerTimeout.load()));
             } else if (leg->direction == sdp::Direction::recvonly ||
                        leg->direction == sdp::Direction::inactive) {
                 reason = reason.value_or(Teardown::silentTimeout);
                 silentKeep = silentKeep || idle < limitUs(runtime_.silentTimeout.load());
+                silentUntil = std::max(silentUntil, last + limitUs(runtime_.silentTimeout.load()));
             } else {
                 anyNormal = true;
                 reason = Teardown::timeout;
                 keep = keep || idle < limitUs(runtime_.timeout.load());
+                keptUntil = std::max(keptUntil, last + limitUs(runtime_.timeout.load()));
             }
         }
     }
-    if (!reason || keep || (!anyNormal && silentKeep)) {
-        return std::nullopt;
+    if (!reason) {
+        return {std::nullopt, 0};  // no stream: only signalling changes that
     }
-    return reason;
+    if (keep || (!anyNormal && silentKeep)) {
+        return {std::nullopt, anyNormal ? keptUntil : std::max(keptUntil, silentUntil)};
+    }
+    return {reason, 0};
 }
 
 void SignallingEngine::tick() {
@@ -708,10 +718,22 @@ void SignallingEngine::tick() {
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
     std::lock_guard lock(calls_.mutex());
+    // A call is looked at when it could have run out of media since, at the latest every
+    // kTimeoutRecheckLimit, and every time the limits change (a reload).
+    const std::array<int, 3> limits{runtime_.timeout.load(), runtime_.silentTimeout.load(),
+                                    runtime_.offerTimeout.load()};
+    const bool limitsChanged = limits != timeoutLimitsSeen_;
+    timeoutLimitsSeen_ = limits;
     std::vector<std::pair<std::string, Teardown>> ending;
     for (const auto& [id, call] : calls_.calls()) {
-        log::CallScope scope(id);
         int finalTimeout = runtime_.finalTimeout.load();
+        const bool pending = call->deleteAt || !call->partyDeletions.empty();
+        if (!pending && !limitsChanged && nowUs < call->timeoutRecheckUs &&
+            (finalTimeout <= 0 || std::chrono::system_clock::now() - call->created() <
+                                      std::chrono::seconds(finalTimeout))) {
+            continue;
+        }
+        log::CallScope scope(id);
         if (finalTimeout > 0 && std::chrono::system_clock::now() - call->created() >=
                                     std::chrono::seconds(finalTimeout)) {
             log::info(Subsystem::call, "Closing call due to final timeout");
@@ -736,13 +758,19 @@ void SignallingEngine::tick() {
         if (call->deleteAt || !call->partyDeletions.empty()) {
             continue;  // a scheduled deletion postpones timeouts
         }
-        if (auto reason = timedOut(*call, nowUs)) {
+        auto check = timedOut(*call, nowUs);
+        if (auto reason = check.reason) {
             log::info(Subsystem::call, "Closing call due to timeout ({})",
                       *reason == Teardown::offerTimeout    ? "offer-timeout"
                       : *reason == Teardown::silentTimeout ? "silent-timeout"
                                                            : "timeout");
             ending.emplace_back(id, *reason);
+            continue;
         }
+        const int64_t latest =
+            nowUs +
+            std::chrono::duration_cast<std::chrono::microseconds>(kTimeoutRecheckLimit).count();
+        call->timeoutRecheckUs = check.recheckUs == 0 ? latest : std::min(check.recheckUs, latest);
     }
     for (const auto& [id, reason] : ending) {
         log::CallScope scope(id);

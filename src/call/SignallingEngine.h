@@ -91,8 +91,15 @@ private:
     void updateRelay(Call& call);
     // Relay, CDR and final stats, then the call and its sockets are gone.
     void destroyCall(const std::string& callId, Teardown reason);
-    // Why the call must end now, if it must (timeouts).
-    std::optional<Teardown> timedOut(const Call& call, int64_t nowUs) const;
+    // Why the call must end now, if it must (timeouts), else the earliest time it could.
+    struct TimeoutCheck {
+        std::optional<Teardown> reason;
+        int64_t recheckUs = 0;  // wall clock, µs since the epoch
+    };
+    TimeoutCheck timedOut(const Call& call, int64_t nowUs) const;
+    // Even a call that cannot run out of media for long is looked at this often.
+    static constexpr std::chrono::seconds kTimeoutRecheckLimit{10};
+    std::array<int, 3> timeoutLimitsSeen_{};  // timeout, silent-timeout, offer-timeout
     // Keeps what a party's media went through in the kernel and dropped before it is gone, so
     // that the totals never go backwards. Once the relay has let go of the party.
     void countEnded(const Party& party);

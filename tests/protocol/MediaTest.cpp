@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstddef>
 #include <iterator>
 #include <thread>
@@ -419,6 +420,23 @@ TEST_P(MediaOptions, SilentTimeoutGovernsHeldCallsAndFinalTimeoutEndsAnyCall) {
     std::this_thread::sleep_for(2500ms);
     EXPECT_EQ(request(command("list")).find("calls")->items().size(), 0u);
     EXPECT_TRUE(daemon_->waitForLog("Closing call due to timeout (silent-timeout)", 1s));
+}
+
+// Calls are looked at again when they could have run out of media; a reload that shortens
+// the limits makes every call in progress be looked at under the new ones at once.
+TEST_P(MediaOptions, ReloadedShorterTimeoutAppliesToCallsInProgress) {
+    TempDir dir;
+    dir.write("rtprelay.conf", "[rtpengine]\ntimeout = 30\n");
+    startDaemon({"--config-file=" + dir.file("rtprelay.conf"), "--delete-delay=0"});
+    PeerPair caller, callee;
+    setUpCall("shortened", *caller.rtp, *callee.rtp);
+    std::this_thread::sleep_for(1500ms);  // looked at once: not before 30 s from now
+    dir.write("rtprelay.conf", "[rtpengine]\ntimeout = 1\n");
+    daemon_->signal(SIGHUP);
+    ASSERT_TRUE(daemon_->waitForLog("Reload: timeout changed from '30' to '1'", 5s))
+        << daemon_->log();
+    EXPECT_TRUE(daemon_->waitForLog("Closing call due to timeout (timeout)", 3s)) << daemon_->log();
+    EXPECT_EQ(request(command("list")).find("calls")->items().size(), 0u);
 }
 
 TEST_P(MediaOptions, FinalTimeoutEndsACallWithMedia) {
