@@ -12,43 +12,56 @@ namespace rtprelay::kernel {
 
 namespace {
 
-struct Socket {
-    int fd = -1;
-    ~Socket() {
-        if (fd >= 0) {
-            close(fd);
-        }
-    }
-};
-
 std::atomic<uint32_t> nextSequence{1};
 
 }  // namespace
 
 Result<> NetlinkQuery::run(nlmsghdr& request, const std::string& what, const Visitor& visit,
                            bool* notFound, int protocol) {
+    NetlinkQuery query(protocol);
+    return query.ask(request, what, visit, notFound);
+}
+
+NetlinkQuery::NetlinkQuery(int protocol) : protocol_(protocol) {
+    fd_ = open();
+}
+
+NetlinkQuery::~NetlinkQuery() {
+    if (fd_ >= 0) {
+        close(fd_);
+    }
+}
+
+int NetlinkQuery::open() {
+    int fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol_);
+    if (fd < 0) {
+        return -1;
+    }
+    timeval timeout{kTimeoutMs / 1000, (kTimeoutMs % 1000) * 1000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    // Strict checking makes the kernel filter dumps by the header's fields where it can
+    // (RTM_GETNEIGH by ifindex); older kernels ignore it.
+    int one = 1;
+    setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
+    return fd;
+}
+
+Result<> NetlinkQuery::ask(nlmsghdr& request, const std::string& what, const Visitor& visit,
+                           bool* notFound) {
     auto failure = [&](const std::string& why) { return Result<>::failure(what + ": " + why); };
     if (notFound) {
         *notFound = false;
     }
-    Socket socket;
-    socket.fd = ::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol);
-    if (socket.fd < 0) {
+    if (fd_ < 0 && (fd_ = open()) < 0) {
         return failure(std::string("netlink socket: ") + std::strerror(errno));
     }
-    timeval timeout{kTimeoutMs / 1000, (kTimeoutMs % 1000) * 1000};
-    setsockopt(socket.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-    // Strict checking makes the kernel filter dumps by the header's fields where it can
-    // (RTM_GETNEIGH by ifindex); older kernels ignore it.
-    int one = 1;
-    setsockopt(socket.fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, &one, sizeof(one));
 
     const uint32_t sequence = nextSequence.fetch_add(1, std::memory_order_relaxed);
     request.nlmsg_seq = sequence;
     const bool dump = (request.nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
     sockaddr_nl kernel{};
     kernel.nl_family = AF_NETLINK;
-    if (sendto(socket.fd, &request, request.nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel),
+    if (sendto(fd_, &request, request.nlmsg_len, 0, reinterpret_cast<sockaddr*>(&kernel),
                sizeof(kernel)) < 0) {
         return failure(std::strerror(errno));
     }
@@ -56,7 +69,7 @@ Result<> NetlinkQuery::run(nlmsghdr& request, const std::string& what, const Vis
     std::vector<char> buffer(65536);
     size_t total = 0;
     for (;;) {
-        ssize_t received = recv(socket.fd, buffer.data(), buffer.size(), MSG_TRUNC);
+        ssize_t received = recv(fd_, buffer.data(), buffer.size(), MSG_TRUNC);
         if (received < 0) {
             if (errno == EINTR) {
                 continue;

@@ -10,11 +10,12 @@
 
 namespace rtprelay::kernel {
 
-// One netlink request (rtnetlink's RTM_GET*, nftables' NFT_MSG_GETGEN) and its answer, read
-// from a socket of its own in the network namespace of the calling thread. Every answer is
-// untrusted and bounded: a receive timeout, a cap on the bytes read, messages checked against the
-// request's sequence number and against their buffer before `visit` sees them. A dump (NLM_F_DUMP)
-// is read up to NLMSG_DONE; a single request up to its first answer.
+// Netlink requests (rtnetlink's RTM_GET*, nftables' NFT_MSG_GETGEN) and their answers, on a
+// socket in the network namespace of the thread that created it: one kept for many requests
+// (closing a netfilter netlink socket can take milliseconds), or one per request (run()). Every
+// answer is untrusted and bounded: a receive timeout, a cap on the bytes read, messages checked
+// against the request's sequence number and against their buffer before `visit` sees them. A dump
+// (NLM_F_DUMP) is read up to NLMSG_DONE; a single request up to its first answer.
 class NetlinkQuery {
 public:
     // Called for each answer message other than NLMSG_DONE / NLMSG_ERROR, whose nlmsg_len
@@ -27,8 +28,25 @@ public:
     static Result<> run(nlmsghdr& request, const std::string& what, const Visitor& visit,
                         bool* notFound = nullptr, int protocol = NETLINK_ROUTE);
 
+    // A socket of `protocol` for ask(); opened again by ask() if opening failed here. Not
+    // thread-safe.
+    explicit NetlinkQuery(int protocol);
+    ~NetlinkQuery();
+    NetlinkQuery(const NetlinkQuery&) = delete;
+    NetlinkQuery& operator=(const NetlinkQuery&) = delete;
+    // As run(), on this object's socket. Answers to earlier requests that timed out are
+    // skipped by their sequence number.
+    Result<> ask(nlmsghdr& request, const std::string& what, const Visitor& visit,
+                 bool* notFound = nullptr);
+
     static constexpr size_t kMaxAnswerBytes = 64u << 20;  // a dump of ~500,000 neighbours
     static constexpr int kTimeoutMs = 2000;
+
+private:
+    int open();
+
+    int protocol_;
+    int fd_ = -1;
 };
 
 }  // namespace rtprelay::kernel

@@ -7,8 +7,6 @@
 
 #include <cstring>
 
-#include "kernel/NetlinkQuery.h"
-
 namespace rtprelay::kernel {
 
 namespace {
@@ -18,6 +16,8 @@ constexpr uint16_t messageType(uint16_t message) {
 }
 
 }  // namespace
+
+NftablesGeneration::NftablesGeneration() : socket_(NETLINK_NETFILTER) {}
 
 Result<uint32_t> NftablesGeneration::current() {
     struct {
@@ -30,14 +30,11 @@ Result<uint32_t> NftablesGeneration::current() {
     request.body.nfgen_family = AF_UNSPEC;
     request.body.version = NFNETLINK_V0;
     std::optional<uint32_t> generation;
-    auto done = NetlinkQuery::run(
-        request.header, "nftables generation",
-        [&](const nlmsghdr& message) {
-            if (!generation) {
-                generation = parse(message);
-            }
-        },
-        nullptr, NETLINK_NETFILTER);
+    auto done = socket_.ask(request.header, "nftables generation", [&](const nlmsghdr& message) {
+        if (!generation) {
+            generation = parse(message);
+        }
+    });
     if (!done) {
         return Result<uint32_t>::failure(done.error());
     }

@@ -430,9 +430,12 @@ Result<std::string> NftablesManager::repair() {
     }
     // Read before looking: whatever changes while we look shows as another generation next
     // time. Without it (an old kernel, a failed query) every call looks.
-    auto generation = NftablesGeneration::current();
+    std::optional<uint32_t> generation;
     {
         std::lock_guard lock(mutex_);
+        if (auto current = generation_.current()) {
+            generation = *current;
+        }
         if (generation && verifiedGeneration_ == *generation) {
             return std::string();
         }
@@ -490,9 +493,9 @@ NftablesContext::Output NftablesManager::runOwnElements(const std::string& comma
     // Our own transaction moves the generation by one (a failed one not at all), and the
     // verified state moves along. Anyone else's commit in between, or a query that fails,
     // and repair() looks again.
-    auto before = NftablesGeneration::current();
+    auto before = generation_.current();
     auto out = nft_.run(commands);
-    auto after = NftablesGeneration::current();
+    auto after = generation_.current();
     const bool onlyOurs = before && after && *before == *verifiedGeneration_ &&
                           (*after == *before || (out.ok && *after == *before + 1));
     if (onlyOurs) {

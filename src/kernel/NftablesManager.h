@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kernel/NftablesContext.h"
+#include "kernel/NftablesGeneration.h"
 #include "kernel/NftablesResult.h"
 #include "kernel/NftablesSettings.h"
 #include "kernel/NftablesTable.h"
@@ -91,6 +92,7 @@ private:
     const NftablesSettings settings_;
     mutable std::mutex mutex_;
     NftablesContext nft_;
+    NftablesGeneration generation_;
     std::vector<uint32_t> refs_;  // per port number
     bool active_ = false;
     bool staleRemoved_ = false;

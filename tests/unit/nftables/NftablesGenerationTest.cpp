@@ -79,17 +79,18 @@ TEST(NftablesGenerationParseTest, RefusesOtherMessagesAndBrokenAttributes) {
 class NftablesGenerationTest : public NetnsFixture {};
 
 TEST_F(NftablesGenerationTest, EveryCommitAdvancesItByOneAndListingDoesNot) {
-    auto start = NftablesGeneration::current();
+    NftablesGeneration generation;
+    auto start = generation.current();
     ASSERT_TRUE(start) << start.error();
     ASSERT_EQ(sh("nft list ruleset").status, 0);
-    EXPECT_EQ(*NftablesGeneration::current(), *start);
+    EXPECT_EQ(*generation.current(), *start);
     ASSERT_EQ(sh("nft add table ip t").status, 0);
-    EXPECT_EQ(*NftablesGeneration::current(), *start + 1);
+    EXPECT_EQ(*generation.current(), *start + 1);
     // One transaction of several commands is one commit; a refused one is none.
     ASSERT_EQ(sh("printf 'add chain ip t a\\nadd chain ip t b\\n' | nft -f -").status, 0);
-    EXPECT_EQ(*NftablesGeneration::current(), *start + 2);
+    EXPECT_EQ(*generation.current(), *start + 2);
     EXPECT_NE(sh("nft delete chain ip t missing 2>/dev/null").status, 0);
-    EXPECT_EQ(*NftablesGeneration::current(), *start + 2);
+    EXPECT_EQ(*generation.current(), *start + 2);
 }
 
 }  // namespace
