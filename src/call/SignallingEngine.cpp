@@ -989,6 +989,10 @@ SignallingEngine::MediaTotals SignallingEngine::mediaTotalsLocked() const {
     return sum;
 }
 
+media::RelayTotals SignallingEngine::userspaceTotals() const {
+    return relay_ ? relay_->totals() : media::RelayTotals{};
+}
+
 SignallingEngine::MediaTotals SignallingEngine::mediaTotals() {
     std::lock_guard lock(calls_.mutex());
     return mediaTotalsLocked();

@@ -47,6 +47,8 @@ public:
         uint64_t foreignSourceDrops = 0;
     };
     MediaTotals mediaTotals();
+    // What the userspace relay forwarded, without walking the calls.
+    media::RelayTotals userspaceTotals() const;
     // The calls right now and how past ones ended (CLI `list numsessions`, metrics).
     struct SessionCounts {
         size_t sessions = 0;

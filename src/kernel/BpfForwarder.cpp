@@ -420,6 +420,30 @@ void BpfForwarder::rebuildSlots() {
     }
 }
 
+void BpfForwarder::retire(uint32_t slot) {
+    if (slot >= capacity_) {
+        return;
+    }
+    const rtprelay_stats& counters = stats_[slot];
+    retired_.packets += loadCounter(counters.packets);
+    retired_.bytes += loadCounter(counters.bytes);
+    retired_.errors += loadCounter(counters.errors);
+}
+
+ForwardingStats BpfForwarder::totals() const {
+    std::lock_guard lock(mutex_);
+    ForwardingStats sum = retired_;
+    for (uint32_t slot = 0; slot < capacity_; ++slot) {
+        if (slots_.taken(slot)) {
+            const rtprelay_stats& counters = stats_[slot];
+            sum.packets += loadCounter(counters.packets);
+            sum.bytes += loadCounter(counters.bytes);
+            sum.errors += loadCounter(counters.errors);
+        }
+    }
+    return sum;
+}
+
 void BpfForwarder::zeroStats(uint32_t slot) {
     rtprelay_stats& counters = stats_[slot];
     storeCounter(counters.packets, 0);
@@ -696,6 +720,7 @@ Result<bool> BpfForwarder::erase(const net::Endpoint& local) {
         int err = errno;  // before the message allocates
         return absentOrFailure(err, "removing kernel entry " + local.toString(), false);
     }
+    retire(value.stats_slot);
     slots_.release(value.stats_slot);
     return true;
 }
@@ -752,6 +777,7 @@ Result<size_t> BpfForwarder::clear() {
     size_t removed = 0;
     for (const auto& [entry, slot] : all) {
         if (bpf_map_delete_elem(forwardFd_, &entry) == 0) {
+            retire(slot);
             slots_.release(slot);
             ++removed;
         } else if (errno != ENOENT) {

@@ -133,6 +133,9 @@ public:
     // Removes every entry; returns how many there were.
     Result<size_t> clear();
     Result<ForwardingStats> readStats(uint32_t slot) const;
+    // Everything this object's entries forwarded and dropped: the entries in the table now
+    // plus those it erased. Reads the mapped counters of the slots in use, no system call.
+    ForwardingStats totals() const;
     Result<VerdictCounts> readVerdicts() const;
 
 private:
@@ -152,6 +155,8 @@ private:
     void rebuildSlots();
     void mapStats();
     void zeroStats(uint32_t slot);
+    // Keeps what a slot counted before it is released (mutex_ held).
+    void retire(uint32_t slot);
     std::string pinPath(const std::string& name) const { return pinDir_ + "/" + name; }
     std::string linkPin(int ifindex) const { return pinPath("link_" + std::to_string(ifindex)); }
     void attachClassic(int ifindex);
@@ -180,6 +185,7 @@ private:
     // Guards slots_ and the read-modify-write of upsert/erase/clear.
     mutable std::mutex mutex_;
     StatsSlots slots_{0};
+    ForwardingStats retired_;  // counters of erased entries, for totals()
 };
 
 }  // namespace rtprelay::kernel

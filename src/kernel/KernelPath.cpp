@@ -258,6 +258,14 @@ std::optional<media::KernelCounters> KernelPath::counters(uint32_t slot) const {
     return media::KernelCounters{stats->packets, stats->bytes, stats->errors, stats->lastPacketUs};
 }
 
+media::KernelCounters KernelPath::trafficTotals() const {
+    if (!forwarder_) {
+        return {};
+    }
+    ForwardingStats t = forwarder_->totals();
+    return {t.packets, t.bytes, t.errors, 0};
+}
+
 void KernelPath::releaseOrphan(const net::Endpoint& local) {
     std::lock_guard lock(mutex_);
     orphans_.erase(orphanKey(local));

@@ -68,6 +68,9 @@ public:
     media::OffloadOutcome install(const media::OffloadRequest& request) override;
     void remove(const net::Endpoint& local) override;
     std::optional<media::KernelCounters> counters(uint32_t slot) const override;
+    // What the table forwarded and dropped since this daemon started (entries adopted from a
+    // previous one included), without walking the calls: for per-second rates.
+    media::KernelCounters trafficTotals() const;
 
     // media::PortObserver
     void portsOpened(const net::IpAddress& address, uint16_t rtp, uint16_t rtcp) override;

@@ -17,6 +17,7 @@ public:
 
     uint32_t capacity() const { return static_cast<uint32_t>(used_.size()); }
     uint32_t inUse() const { return inUse_; }
+    bool taken(uint32_t slot) const { return slot < used_.size() && used_[slot]; }
 
     // The least recently freed slot, or nothing when every slot is taken.
     std::optional<uint32_t> acquire();

@@ -71,7 +71,14 @@ int64_t StatisticsCollector::uptimeSeconds() const {
 }
 
 void StatisticsCollector::sample() {
-    Sample now{std::chrono::steady_clock::now(), context_.signalling.mediaTotals()};
+    // Rates need only the totals' growth: read from the relay's and the kernel table's
+    // counters, not from every call (a walk over thousands of calls each second).
+    Sample now{std::chrono::steady_clock::now(), {}};
+    now.totals.userspace = context_.signalling.userspaceTotals();
+    if (context_.kernel) {
+        auto kernel = context_.kernel->trafficTotals();
+        now.totals.kernel = {kernel.packets, kernel.bytes, kernel.errors};
+    }
     std::lock_guard lock(mutex_);
     if (last_) {
         double seconds = std::chrono::duration<double>(now.at - last_->at).count();

@@ -171,6 +171,29 @@ TEST_F(BpfForwarderTest, CountersLiveInTheMappableStatisticsArray) {
     forwarder->destroy();
 }
 
+TEST_F(BpfForwarderTest, TotalsKeepWhatErasedEntriesCounted) {
+    auto forwarder = open(8);
+    ASSERT_TRUE(forwarder->upsert(rule(30000)));
+    ASSERT_TRUE(forwarder->upsert(rule(30002)));
+    auto to = [](uint16_t port) {
+        return PacketBuilder().from("10.0.0.2", 4000).to("10.0.0.1", port).rtp(0, 100).build();
+    };
+    ASSERT_EQ(test::testRun(forwarder->programFd(), to(30000)).verdict, test::kRedirect);
+    ASSERT_EQ(test::testRun(forwarder->programFd(), to(30002)).verdict, test::kRedirect);
+    ASSERT_EQ(test::testRun(forwarder->programFd(), to(30002)).verdict, test::kRedirect);
+    EXPECT_EQ(forwarder->totals().packets, 3u);
+    ASSERT_TRUE(forwarder->erase(rule(30002).local));
+    EXPECT_EQ(forwarder->totals().packets, 3u);
+    EXPECT_EQ(forwarder->totals().bytes, 300u);
+    ASSERT_TRUE(forwarder->clear());
+    EXPECT_EQ(forwarder->totals().packets, 3u);
+    // A slot handed out again counts from zero on top of what was retired.
+    ASSERT_TRUE(forwarder->upsert(rule(30004)));
+    ASSERT_EQ(test::testRun(forwarder->programFd(), to(30004)).verdict, test::kRedirect);
+    EXPECT_EQ(forwarder->totals().packets, 4u);
+    forwarder->destroy();
+}
+
 // An upgrade from layout 2, whose forwarding value had no MACs (96 bytes): the pinned table
 // is no longer the program's shape, so it is replaced rather than misread.
 TEST_F(BpfForwarderTest, ReplacesLayoutTwoMapsWithTheShorterValue) {

@@ -288,6 +288,15 @@ TEST_F(KernelRedirectPeerTest, VethEntriesDeliverIntoThePeerWithTheRightMacsAndF
         totals, peers, std::regex(" Kernel entries delivered to a veth peer +:([0-9]+)\n")))
         << totals;
     EXPECT_EQ(peers.size() > 1 ? peers[1].str() : "", "2") << totals;
+    // The per-second rates come from the kernel table's counters.
+    auto kernelRate = [&] {
+        std::string text = cli("list totals");
+        std::smatch rate;
+        return std::regex_search(text, rate,
+                                 std::regex(" Packets per second \\(kernel\\) +:([0-9]+)\n")) &&
+               std::stoul(rate[1].str()) > 0;
+    };
+    EXPECT_TRUE(mediaUntil(kernelRate, 4s)) << cli("list totals");
     auto header = frameAtCallee();
     ASSERT_TRUE(header) << daemon_->log();
     EXPECT_EQ(macText(header->first), macText(callee));
