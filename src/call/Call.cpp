@@ -27,10 +27,22 @@ Call::Call(std::string callId, uint64_t key)
       lastSignal_(std::chrono::steady_clock::now()),
       lastSignalWall_(created_) {}
 
+Call::~Call() {
+    if (schedule_) {
+        schedule_->remove(scheduleIndex_);
+    }
+}
+
+void Call::recheckTimeoutsAt(int64_t dueUs) {
+    if (schedule_) {
+        schedule_->set(scheduleIndex_, dueUs);
+    }
+}
+
 void Call::touch() {
     lastSignal_ = std::chrono::steady_clock::now();
     lastSignalWall_ = std::chrono::system_clock::now();
-    timeoutRecheckUs = 0;
+    recheckTimeoutsAt(0);
 }
 
 Party* Call::findTag(const std::string& tag) const {
@@ -64,7 +76,7 @@ Party* Call::findViaBranch(const std::string& viaBranch) const {
 }
 
 Party& Call::addParty(std::string tag, std::string viaBranch) {
-    timeoutRecheckUs = 0;
+    recheckTimeoutsAt(0);
     auto p = std::make_unique<Party>();
     p->tag = std::move(tag);
     p->viaBranch = std::move(viaBranch);
@@ -73,7 +85,7 @@ Party& Call::addParty(std::string tag, std::string viaBranch) {
 }
 
 std::unique_ptr<Party> Call::removeParty(Party& party) {
-    timeoutRecheckUs = 0;
+    recheckTimeoutsAt(0);
     for (auto& p : parties_) {
         if (p->peer == &party) {
             p->peer = nullptr;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "call/Party.h"
+#include "call/TimeoutSchedule.h"
 
 namespace rtprelay::call {
 
@@ -16,6 +17,9 @@ public:
     using SteadyTime = std::chrono::steady_clock::time_point;
 
     Call(std::string callId, uint64_t key);
+    ~Call();
+    Call(const Call&) = delete;
+    Call& operator=(const Call&) = delete;
 
     const std::string& callId() const { return callId_; }
     // Unique for the daemon's lifetime: names the call to the media relay.
@@ -45,12 +49,17 @@ public:
     std::optional<SteadyTime> deleteAt;
     std::vector<std::pair<Party*, SteadyTime>> partyDeletions;
 
-    // Timeouts: the earliest wall-clock time (µs since the epoch) at which the call could
-    // have run out of media, as last computed; 0 = look at the next tick. Signalling and a
-    // party coming or going reset it, media only postpones the end.
-    int64_t timeoutRecheckUs = 0;
+    // When the timeout check is to look at the call again (wall clock, µs since the epoch;
+    // 0: at the next tick). Signalling and a party coming or going make it look at once;
+    // media only postpones the end. No-op for a call outside a registry.
+    void recheckTimeoutsAt(int64_t dueUs);
 
 private:
+    friend class CallRegistry;
+    friend class TimeoutSchedule;
+
+    TimeoutSchedule* schedule_ = nullptr;
+    TimeoutSchedule::Index scheduleIndex_ = 0;
     std::string callId_;
     uint64_t key_;
     std::chrono::system_clock::time_point created_;

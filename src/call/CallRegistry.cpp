@@ -27,7 +27,12 @@ Call* CallRegistry::find(const std::string& callId) {
 
 Call& CallRegistry::create(const std::string& callId) {
     auto [it, inserted] = calls_.emplace(callId, std::make_unique<Call>(callId, nextKey_++));
-    return *it->second;
+    Call& call = *it->second;
+    if (inserted) {
+        call.schedule_ = &schedule_;
+        call.scheduleIndex_ = schedule_.add(&call);
+    }
+    return call;
 }
 
 void CallRegistry::destroy(const std::string& callId, Teardown reason) {

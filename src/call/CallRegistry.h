@@ -33,6 +33,7 @@ public:
     size_t size() const { return calls_.size(); }
     std::vector<std::string> callIds(size_t limit) const;
     const std::unordered_map<std::string, std::unique_ptr<Call>>& calls() const { return calls_; }
+    TimeoutSchedule& timeoutSchedule() { return schedule_; }
 
     uint64_t managedSessions() const { return managed_; }
     uint64_t closed(Teardown reason) const { return closed_[static_cast<size_t>(reason)]; }
@@ -42,6 +43,7 @@ public:
 private:
     std::mutex mutex_;
     uint64_t nextKey_ = 1;
+    TimeoutSchedule schedule_;  // before calls_: their destructors leave it
     std::unordered_map<std::string, std::unique_ptr<Call>> calls_;
     uint64_t managed_ = 0;
     uint64_t rejected_ = 0;

@@ -6,6 +6,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <utility>
 
@@ -602,6 +603,7 @@ void SignallingEngine::deleteCall(const control::NgRequest& request, Dict& reply
         } else {
             log::info(Subsystem::call, "Scheduling deletion of entire call in {} seconds", delay);
             call->deleteAt = std::chrono::steady_clock::now() + std::chrono::seconds(delay);
+            call->recheckTimeoutsAt(0);
         }
         return;
     }
@@ -615,6 +617,7 @@ void SignallingEngine::deleteCall(const control::NgRequest& request, Dict& reply
                   target->tag, target->viaBranch, delay);
         call->partyDeletions.emplace_back(
             target, std::chrono::steady_clock::now() + std::chrono::seconds(delay));
+        call->recheckTimeoutsAt(0);
     }
 }
 
@@ -718,24 +721,27 @@ void SignallingEngine::tick() {
                         std::chrono::system_clock::now().time_since_epoch())
                         .count();
     std::lock_guard lock(calls_.mutex());
-    // A call is looked at when it could have run out of media since, at the latest every
-    // kTimeoutRecheckLimit, and every time the limits change (a reload).
-    const std::array<int, 3> limits{runtime_.timeout.load(), runtime_.silentTimeout.load(),
-                                    runtime_.offerTimeout.load()};
-    const bool limitsChanged = limits != timeoutLimitsSeen_;
-    timeoutLimitsSeen_ = limits;
+    // A call is looked at when it could have run out of media (or reached final-timeout)
+    // since, at the latest every kTimeoutRecheckLimit, and every time the limits change.
+    const int finalTimeout = runtime_.finalTimeout.load();
+    const std::array<int, 4> limits{runtime_.timeout.load(), runtime_.silentTimeout.load(),
+                                    runtime_.offerTimeout.load(), finalTimeout};
+    if (limits != timeoutLimitsSeen_) {
+        calls_.timeoutSchedule().setAll(0);
+        timeoutLimitsSeen_ = limits;
+    }
+    std::vector<Call*> due;
+    calls_.timeoutSchedule().collectDue(nowUs, due);
     std::vector<std::pair<std::string, Teardown>> ending;
-    for (const auto& [id, call] : calls_.calls()) {
-        int finalTimeout = runtime_.finalTimeout.load();
-        const bool pending = call->deleteAt || !call->partyDeletions.empty();
-        if (!pending && !limitsChanged && nowUs < call->timeoutRecheckUs &&
-            (finalTimeout <= 0 || std::chrono::system_clock::now() - call->created() <
-                                      std::chrono::seconds(finalTimeout))) {
-            continue;
-        }
+    for (Call* call : due) {
+        const std::string& id = call->callId();
         log::CallScope scope(id);
-        if (finalTimeout > 0 && std::chrono::system_clock::now() - call->created() >=
-                                    std::chrono::seconds(finalTimeout)) {
+        const int64_t createdUs = std::chrono::duration_cast<std::chrono::microseconds>(
+                                      call->created().time_since_epoch())
+                                      .count();
+        const int64_t finalUs =
+            finalTimeout > 0 ? createdUs + static_cast<int64_t>(finalTimeout) * 1000000 : INT64_MAX;
+        if (nowUs >= finalUs) {
             log::info(Subsystem::call, "Closing call due to final timeout");
             ending.emplace_back(id, Teardown::finalTimeout);
             continue;
@@ -756,7 +762,8 @@ void SignallingEngine::tick() {
             ++i;
         }
         if (call->deleteAt || !call->partyDeletions.empty()) {
-            continue;  // a scheduled deletion postpones timeouts
+            call->recheckTimeoutsAt(0);  // looked at every tick until the deletion is done
+            continue;                    // a scheduled deletion postpones timeouts
         }
         auto check = timedOut(*call, nowUs);
         if (auto reason = check.reason) {
@@ -767,10 +774,13 @@ void SignallingEngine::tick() {
             ending.emplace_back(id, *reason);
             continue;
         }
-        const int64_t latest =
+        int64_t next =
             nowUs +
             std::chrono::duration_cast<std::chrono::microseconds>(kTimeoutRecheckLimit).count();
-        call->timeoutRecheckUs = check.recheckUs == 0 ? latest : std::min(check.recheckUs, latest);
+        if (check.recheckUs != 0) {
+            next = std::min(next, check.recheckUs);
+        }
+        call->recheckTimeoutsAt(std::min(next, finalUs));
     }
     for (const auto& [id, reason] : ending) {
         log::CallScope scope(id);

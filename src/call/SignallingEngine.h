@@ -101,7 +101,8 @@ private:
     TimeoutCheck timedOut(const Call& call, int64_t nowUs) const;
     // Even a call that cannot run out of media for long is looked at this often.
     static constexpr std::chrono::seconds kTimeoutRecheckLimit{10};
-    std::array<int, 3> timeoutLimitsSeen_{};  // timeout, silent-timeout, offer-timeout
+    // timeout, silent-timeout, offer-timeout, final-timeout
+    std::array<int, 4> timeoutLimitsSeen_{};
     // Keeps what a party's media went through in the kernel and dropped before it is gone, so
     // that the totals never go backwards. Once the relay has let go of the party.
     void countEnded(const Party& party);
