@@ -100,7 +100,7 @@ private:
     };
     TimeoutCheck timedOut(const Call& call, int64_t nowUs) const;
     // Even a call that cannot run out of media for long is looked at this often.
-    static constexpr std::chrono::seconds kTimeoutRecheckLimit{10};
+    static constexpr std::chrono::seconds kTimeoutRecheckLimit{30};
     // timeout, silent-timeout, offer-timeout, final-timeout
     std::array<int, 4> timeoutLimitsSeen_{};
     // Keeps what a party's media went through in the kernel and dropped before it is gone, so
