@@ -235,7 +235,7 @@ public:
         io_uring_submit(&ring_);
         ready.count_down();
         while (!stopping.load(std::memory_order_relaxed)) {
-            __kernel_timespec timeout{.tv_sec = 0, .tv_nsec = 500'000'000};
+            __kernel_timespec timeout{.tv_sec = 5, .tv_nsec = 0};
             if (minWaitUs_ > 0) {
                 waitForBatch(timeout);
             } else {

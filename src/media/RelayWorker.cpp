@@ -277,7 +277,7 @@ void RelayWorker::run(std::promise<void>& ready) {
 void RelayWorker::runEpoll() {
     std::array<epoll_event, 64> events;
     while (!stopping_.load(std::memory_order_relaxed)) {
-        int n = epoll_wait(epollFd_, events.data(), static_cast<int>(events.size()), 500);
+        int n = epoll_wait(epollFd_, events.data(), static_cast<int>(events.size()), idleWaitMs);
         bool wake = false;
         BatchClock clock = BatchClock::read();
         for (int i = 0; i < n; ++i) {
@@ -314,7 +314,8 @@ void RelayWorker::runUring(UringRing& ring) {
     while (!stopping_.load(std::memory_order_relaxed)) {
         // One system call: submit the sends of the last batch and wait for their completions
         // plus at least one new event.
-        __kernel_timespec timeout{.tv_sec = 0, .tv_nsec = 500'000'000};
+        __kernel_timespec timeout{.tv_sec = idleWaitMs / 1000,
+                                  .tv_nsec = (idleWaitMs % 1000) * 1'000'000};
         io_uring_cqe* first = nullptr;
         io_uring_submit_and_wait_timeout(&uring, &first, sendsInFlight_ + 1, &timeout, nullptr);
         BatchClock clock = BatchClock::read();

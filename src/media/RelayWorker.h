@@ -47,6 +47,10 @@ public:
     static constexpr size_t bufferSize = 4096;
     // How often a stream the kernel could not take for now (full table) is offered again.
     static constexpr std::chrono::seconds kernelRetryInterval{2};
+    // Longest sleep of an idle worker. Signalling and stop() wake it through its eventfd, so
+    // this only bounds how long a lost wake-up could go unnoticed; each timed-out sleep costs
+    // a wake-up, and with every stream in the kernel the workers have nothing else to do.
+    static constexpr int idleWaitMs = 5000;
 
     explicit RelayWorker(RelayOptions options = {});
     ~RelayWorker();
