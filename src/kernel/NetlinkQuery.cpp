@@ -6,7 +6,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
-#include <vector>
+#include <memory>
 
 namespace rtprelay::kernel {
 
@@ -66,10 +66,12 @@ Result<> NetlinkQuery::ask(nlmsghdr& request, const std::string& what, const Vis
         return failure(std::strerror(errno));
     }
 
-    std::vector<char> buffer(65536);
+    // Not zeroed: a dump is read many times a minute, and recv() fills what is read.
+    constexpr size_t bufferBytes = 65536;
+    auto buffer = std::make_unique_for_overwrite<char[]>(bufferBytes);
     size_t total = 0;
     for (;;) {
-        ssize_t received = recv(fd_, buffer.data(), buffer.size(), MSG_TRUNC);
+        ssize_t received = recv(fd_, buffer.get(), bufferBytes, MSG_TRUNC);
         if (received < 0) {
             if (errno == EINTR) {
                 continue;
@@ -78,8 +80,8 @@ Result<> NetlinkQuery::ask(nlmsghdr& request, const std::string& what, const Vis
                                                  std::to_string(kTimeoutMs) + " ms"
                                            : std::string(std::strerror(errno)));
         }
-        if (static_cast<size_t>(received) > buffer.size()) {
-            return failure("answer larger than " + std::to_string(buffer.size()) + " bytes");
+        if (static_cast<size_t>(received) > bufferBytes) {
+            return failure("answer larger than " + std::to_string(bufferBytes) + " bytes");
         }
         total += static_cast<size_t>(received);
         if (total > kMaxAnswerBytes) {
@@ -87,7 +89,7 @@ Result<> NetlinkQuery::ask(nlmsghdr& request, const std::string& what, const Vis
         }
         auto remaining = static_cast<unsigned int>(received);
         bool answered = false;
-        for (auto* message = reinterpret_cast<nlmsghdr*>(buffer.data());
+        for (auto* message = reinterpret_cast<nlmsghdr*>(buffer.get());
              NLMSG_OK(message, remaining); message = NLMSG_NEXT(message, remaining)) {
             if (message->nlmsg_seq != sequence) {
                 continue;  // not ours (a late answer to nothing we asked)
