@@ -329,7 +329,7 @@ OptionTable::OptionTable() {
         available("kernel-table-size", 0, K::integer,
                   intField(&Config::kernelTableSize, 1, 1048576),
                   "Entries of the eBPF forwarding table, 1..1048576 (default 65536: "
-                  "16.5 MB)"),
+                  "14.5 MB)"),
         available("kernel-redirect-peer", 0, K::flag, flagField(&Config::kernelRedirectPeer),
                   "Deliver kernel-forwarded media straight into a veth's peer namespace "
                   "(default on)"),

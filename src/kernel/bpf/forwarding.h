@@ -80,8 +80,7 @@ struct rtprelay_fwd_value {
  * reset them. They live in a memory-mappable array (since layout version 4; per-CPU before):
  * the daemon reads every stream's counters each second for timeouts and totals, and a read
  * from the mapping costs no system call. The program adds atomically, since packets of one
- * entry may be forwarded on several CPUs at once, and each entry has a cache line of its own,
- * so that streams forwarded on different CPUs do not take each other's line away. */
+ * entry may be forwarded on several CPUs at once. */
 struct rtprelay_stats {
     __u64 packets; /* forwarded */
     __u64 bytes;   /* UDP payload bytes forwarded, as the userspace relay counts */
@@ -89,7 +88,6 @@ struct rtprelay_stats {
     /* bpf_ktime_get_coarse_ns() (CLOCK_MONOTONIC, as of the last tick) of the last forward;
      * CLOCK_BOOTTIME before layout version 2 */
     __u64 last_packet_ns;
-    __u64 pad[4]; /* zero; to 64 bytes */
 };
 
 /* Why packets left the program the way they did, per CPU, indexed by this enum. Counted
@@ -141,7 +139,7 @@ RTPRELAY_STATIC_ASSERT(__builtin_offsetof(struct rtprelay_fwd_value, eth_src) ==
 RTPRELAY_STATIC_ASSERT(__builtin_offsetof(struct rtprelay_fwd_value, pad) == 86, "pad");
 RTPRELAY_STATIC_ASSERT(__builtin_offsetof(struct rtprelay_fwd_value, payload_types) == 88,
                        "payload_types");
-RTPRELAY_STATIC_ASSERT(sizeof(struct rtprelay_stats) == 64, "rtprelay_stats layout");
+RTPRELAY_STATIC_ASSERT(sizeof(struct rtprelay_stats) == 32, "rtprelay_stats layout");
 RTPRELAY_STATIC_ASSERT(__builtin_offsetof(struct rtprelay_stats, last_packet_ns) == 24,
                        "last_packet_ns");
 RTPRELAY_STATIC_ASSERT(sizeof(struct rtprelay_meta) == 8, "rtprelay_meta layout");
