@@ -17,7 +17,7 @@ namespace {
 bool isVethKind(const rtattr* linkInfo) {
     auto length = static_cast<unsigned int>(RTA_PAYLOAD(linkInfo));
     for (auto* nested = static_cast<const rtattr*>(RTA_DATA(linkInfo)); RTA_OK(nested, length);
-         nested = RTA_NEXT(nested, length)) {
+         nested = NetlinkQuery::nextAttribute(nested, length)) {
         if (nested->rta_type != IFLA_INFO_KIND) {
             continue;
         }
@@ -43,8 +43,8 @@ Result<LinkLookup::Link> LinkLookup::parse(const nlmsghdr& message) {
     Link link;
     link.ifindex = info->ifi_index;
     auto length = static_cast<unsigned int>(IFLA_PAYLOAD(&message));
-    for (auto* attribute = IFLA_RTA(info); RTA_OK(attribute, length);
-         attribute = RTA_NEXT(attribute, length)) {
+    for (const auto* attribute = IFLA_RTA(info); RTA_OK(attribute, length);
+         attribute = NetlinkQuery::nextAttribute(attribute, length)) {
         // Nested attributes may carry NLA_F_NESTED in the type.
         switch (attribute->rta_type & NLA_TYPE_MASK) {
             case IFLA_ADDRESS:

@@ -71,7 +71,7 @@ Result<std::optional<NeighbourTable::Entry>> NeighbourTable::parse(const nlmsghd
     auto length = static_cast<unsigned int>(RTM_PAYLOAD(&message));
     for (auto* attribute = reinterpret_cast<const rtattr*>(
              reinterpret_cast<const char*>(neighbour) + NLMSG_ALIGN(sizeof(ndmsg)));
-         RTA_OK(attribute, length); attribute = RTA_NEXT(attribute, length)) {
+         RTA_OK(attribute, length); attribute = NetlinkQuery::nextAttribute(attribute, length)) {
         if (attribute->rta_type == NDA_DST && RTA_PAYLOAD(attribute) == addressLength) {
             if (addressLength == 4) {
                 in_addr a{};

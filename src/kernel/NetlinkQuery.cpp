@@ -89,8 +89,8 @@ Result<> NetlinkQuery::ask(nlmsghdr& request, const std::string& what, const Vis
         }
         auto remaining = static_cast<unsigned int>(received);
         bool answered = false;
-        for (auto* message = reinterpret_cast<nlmsghdr*>(buffer.get());
-             NLMSG_OK(message, remaining); message = NLMSG_NEXT(message, remaining)) {
+        for (const auto* message = reinterpret_cast<const nlmsghdr*>(buffer.get());
+             NLMSG_OK(message, remaining); message = next(message, remaining)) {
             if (message->nlmsg_seq != sequence) {
                 continue;  // not ours (a late answer to nothing we asked)
             }

@@ -67,11 +67,11 @@ Result<RouteLookup::Route> RouteLookup::route(const net::IpAddress& from,
             return;
         }
         const auto* answer = static_cast<const rtmsg*>(NLMSG_DATA(&m));
-        int length = static_cast<int>(RTM_PAYLOAD(&m));
+        auto length = static_cast<unsigned int>(RTM_PAYLOAD(&m));
         Route route;
         route.nextHop = to;
         for (const auto* attribute = RTM_RTA(answer); RTA_OK(attribute, length);
-             attribute = RTA_NEXT(attribute, length)) {
+             attribute = NetlinkQuery::nextAttribute(attribute, length)) {
             if (attribute->rta_type == RTA_OIF && RTA_PAYLOAD(attribute) >= sizeof(int)) {
                 std::memcpy(&route.ifindex, RTA_DATA(attribute), sizeof(int));
             } else if (attribute->rta_type == RTA_GATEWAY &&

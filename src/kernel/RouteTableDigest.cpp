@@ -49,9 +49,9 @@ void RouteTableDigest::add(uint64_t& digest, const nlmsghdr& message) {
     const unsigned char header[] = {route->rtm_family, route->rtm_dst_len, route->rtm_table,
                                     route->rtm_scope, route->rtm_type};
     mix(hash, header, sizeof(header));
-    int length = static_cast<int>(RTM_PAYLOAD(&message));
+    auto length = static_cast<unsigned int>(RTM_PAYLOAD(&message));
     for (const auto* attribute = RTM_RTA(route); RTA_OK(attribute, length);
-         attribute = RTA_NEXT(attribute, length)) {
+         attribute = NetlinkQuery::nextAttribute(attribute, length)) {
         if (!describesTheRoute(attribute->rta_type)) {
             continue;
         }
