@@ -40,34 +40,31 @@ public:
     Result<> ask(nlmsghdr& request, const std::string& what, const Visitor& visit,
                  bool* notFound = nullptr);
 
-    // NLMSG_NEXT without its wrap-around: when a message's aligned length reaches past the
-    // buffer (a length that is not a multiple of 4 on the last message), `remaining` becomes
-    // 0 instead of wrapping to 4 GB, so that NLMSG_OK ends the walk.
+    // NLMSG_NEXT and RTA_NEXT without their wrap-around: when a message's or attribute's
+    // aligned length reaches past the buffer (a length that is not a multiple of 4 on the last
+    // one), `remaining` becomes 0 instead of wrapping to 4 GB, so that NLMSG_OK / RTA_OK end
+    // the walk.
     static const nlmsghdr* next(const nlmsghdr* message, unsigned int& remaining) {
-        unsigned int step = NLMSG_ALIGN(message->nlmsg_len);
-        if (step >= remaining) {
-            remaining = 0;
-            return message;
-        }
-        remaining -= step;
-        return reinterpret_cast<const nlmsghdr*>(reinterpret_cast<const char*>(message) + step);
+        return stepWithin(message, NLMSG_ALIGN(message->nlmsg_len), remaining);
     }
-
-    // RTA_NEXT without the same wrap-around, for the attributes of a message.
     static const rtattr* nextAttribute(const rtattr* attribute, unsigned int& remaining) {
-        unsigned int step = RTA_ALIGN(attribute->rta_len);
-        if (step >= remaining) {
-            remaining = 0;
-            return attribute;
-        }
-        remaining -= step;
-        return reinterpret_cast<const rtattr*>(reinterpret_cast<const char*>(attribute) + step);
+        return stepWithin(attribute, RTA_ALIGN(attribute->rta_len), remaining);
     }
 
     static constexpr size_t kMaxAnswerBytes = 64u << 20;  // a dump of ~500,000 neighbours
     static constexpr int kTimeoutMs = 2000;
 
 private:
+    template <typename Item>
+    static const Item* stepWithin(const Item* item, unsigned int step, unsigned int& remaining) {
+        if (step >= remaining) {
+            remaining = 0;
+            return item;
+        }
+        remaining -= step;
+        return reinterpret_cast<const Item*>(reinterpret_cast<const char*>(item) + step);
+    }
+
     int open();
 
     int protocol_;
