@@ -345,29 +345,34 @@ void KernelPath::sweepOrphans(int timeoutSeconds) {
     }
 }
 
+// For the checks the daemon's timer calls every second that run only every `interval`: true,
+// with `next` moved on, when this call is due. Only the timer thread touches `next`.
+bool KernelPath::dueNow(std::chrono::steady_clock::time_point& next,
+                        std::chrono::seconds interval) {
+    auto now = std::chrono::steady_clock::now();
+    if (now < next) {
+        return false;
+    }
+    next = now + interval;
+    return true;
+}
+
 void KernelPath::checkNeighbours() {
     if (!forwarder_) {
         return;
     }
-    // Only the daemon's timer thread calls this: nextNeighbourCheck_ needs no lock.
-    auto now = std::chrono::steady_clock::now();
-    if (now < nextNeighbourCheck_) {
-        return;
+    if (dueNow(nextNeighbourCheck_, neighbourInterval_)) {
+        peers_.check(*forwarder_);
     }
-    nextNeighbourCheck_ = now + neighbourInterval_;
-    peers_.check(*forwarder_);
 }
 
 void KernelPath::checkFirewall() {
     if (!nftables_) {
         return;
     }
-    // Only the daemon's timer thread calls this: nextFirewallCheck_ needs no lock.
-    auto now = std::chrono::steady_clock::now();
-    if (now < nextFirewallCheck_) {
+    if (!dueNow(nextFirewallCheck_, kFirewallCheckInterval)) {
         return;
     }
-    nextFirewallCheck_ = now + kFirewallCheckInterval;
     auto repaired = nftables_->repair();
     if (!repaired) {
         uint64_t heldBack = 0;

@@ -91,6 +91,7 @@ private:
     const std::chrono::seconds neighbourInterval_;
     std::chrono::steady_clock::time_point nextNeighbourCheck_{};
     static constexpr std::chrono::seconds kFirewallCheckInterval{5};
+    static bool dueNow(std::chrono::steady_clock::time_point& next, std::chrono::seconds interval);
     std::chrono::steady_clock::time_point nextFirewallCheck_{};
     log::LogThrottle firewallFailureLog_{std::chrono::minutes(1)};
     mutable std::mutex mutex_;
