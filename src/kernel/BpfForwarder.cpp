@@ -99,6 +99,13 @@ void storeCounter(__u64& counter, uint64_t value) {
     __atomic_store_n(&counter, value, __ATOMIC_RELAXED);
 }
 
+// Adds what one slot counted to `sum`.
+void addCounted(ForwardingStats& sum, const rtprelay_stats& counters) {
+    sum.packets += loadCounter(counters.packets);
+    sum.bytes += loadCounter(counters.bytes);
+    sum.errors += loadCounter(counters.errors);
+}
+
 int64_t clockNs(clockid_t clock) {
     timespec ts{};
     clock_gettime(clock, &ts);
@@ -424,10 +431,7 @@ void BpfForwarder::retire(uint32_t slot) {
     if (slot >= capacity_) {
         return;
     }
-    const rtprelay_stats& counters = stats_[slot];
-    retired_.packets += loadCounter(counters.packets);
-    retired_.bytes += loadCounter(counters.bytes);
-    retired_.errors += loadCounter(counters.errors);
+    addCounted(retired_, stats_[slot]);
 }
 
 ForwardingStats BpfForwarder::totals() const {
@@ -435,10 +439,7 @@ ForwardingStats BpfForwarder::totals() const {
     ForwardingStats sum = retired_;
     for (uint32_t slot = 0; slot < capacity_; ++slot) {
         if (slots_.taken(slot)) {
-            const rtprelay_stats& counters = stats_[slot];
-            sum.packets += loadCounter(counters.packets);
-            sum.bytes += loadCounter(counters.bytes);
-            sum.errors += loadCounter(counters.errors);
+            addCounted(sum, stats_[slot]);
         }
     }
     return sum;
@@ -795,9 +796,7 @@ Result<ForwardingStats> BpfForwarder::readStats(uint32_t slot) const {
     }
     const rtprelay_stats& counters = stats_[slot];
     ForwardingStats total;
-    total.packets = loadCounter(counters.packets);
-    total.bytes = loadCounter(counters.bytes);
-    total.errors = loadCounter(counters.errors);
+    addCounted(total, counters);
     total.lastPacketMonotonicNs = loadCounter(counters.last_packet_ns);
     if (total.lastPacketMonotonicNs != 0) {
         // The program stamps CLOCK_MONOTONIC as of the last tick (the coarse clock); the

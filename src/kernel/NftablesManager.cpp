@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <set>
 
-#include "kernel/NftablesGeneration.h"
-
 namespace rtprelay::kernel {
 
 namespace {
