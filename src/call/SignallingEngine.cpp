@@ -673,10 +673,8 @@ SignallingEngine::TimeoutCheck SignallingEngine::timedOut(const Call& call, int6
         return {std::nullopt, until};
     }
     bool anyNormal = false;
-    bool keep = false;
-    bool silentKeep = false;
     std::optional<Teardown> reason;
-    // Until when the streams that keep the call alive do so at least.
+    // Until when the normal and offer streams, and the silent ones, keep the call alive.
     int64_t keptUntil = 0;
     int64_t silentUntil = 0;
     for (const auto& party : call.parties()) {
@@ -688,20 +686,16 @@ SignallingEngine::TimeoutCheck SignallingEngine::timedOut(const Call& call, int6
             int64_t last =
                 std::max({ingressTraffic(*leg, false, kernel()).lastPacketUs(),
                           ingressTraffic(*leg, true, kernel()).lastPacketUs(), signalUs});
-            int64_t idle = nowUs - last;
             if (!leg->hasRemote) {
                 reason = Teardown::offerTimeout;
-                keep = keep || idle < limitUs(runtime_.offerTimeout.load());
                 keptUntil = std::max(keptUntil, last + limitUs(runtime_.offerTimeout.load()));
             } else if (leg->direction == sdp::Direction::recvonly ||
                        leg->direction == sdp::Direction::inactive) {
                 reason = reason.value_or(Teardown::silentTimeout);
-                silentKeep = silentKeep || idle < limitUs(runtime_.silentTimeout.load());
                 silentUntil = std::max(silentUntil, last + limitUs(runtime_.silentTimeout.load()));
             } else {
                 anyNormal = true;
                 reason = Teardown::timeout;
-                keep = keep || idle < limitUs(runtime_.timeout.load());
                 keptUntil = std::max(keptUntil, last + limitUs(runtime_.timeout.load()));
             }
         }
@@ -709,8 +703,10 @@ SignallingEngine::TimeoutCheck SignallingEngine::timedOut(const Call& call, int6
     if (!reason) {
         return {std::nullopt, 0};  // no stream: only signalling changes that
     }
-    if (keep || (!anyNormal && silentKeep)) {
-        return {std::nullopt, anyNormal ? keptUntil : std::max(keptUntil, silentUntil)};
+    // Silent streams count only in a call without a normal one.
+    const int64_t until = anyNormal ? keptUntil : std::max(keptUntil, silentUntil);
+    if (nowUs < until) {
+        return {std::nullopt, until};
     }
     return {reason, 0};
 }
