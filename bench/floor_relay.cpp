@@ -11,11 +11,12 @@
 // to A:e, its callee on port e sends to B:c) every packet reaches its peer: caller -> (A, e)
 // -> from (B, c) to (S, e), the callee's socket; callee -> (B, c) -> from (A, e) to (S, c).
 //
-// Mechanisms, as in src/media/UringRing.cpp and RelayWorker::runUring: N worker threads, each
-// with its own ring (SINGLE_ISSUER | DEFER_TASKRUN | SUBMIT_ALL), a provided-buffer ring of
-// --buffers receive buffers and a multishot recvmsg on each of its sockets; every packet goes
-// out with IORING_OP_SENDMSG from the buffer it arrived in, and one io_uring_enter per batch
-// submits the batch's sends and waits for their completions plus at least one new event.
+// Mechanisms, those of RelayWorker::runUring through rtprelayd's own media::UringRing: N worker
+// threads, each with its own ring (SINGLE_ISSUER | DEFER_TASKRUN | SUBMIT_ALL), a
+// provided-buffer ring of --buffers receive buffers and a multishot recvmsg on each of its
+// sockets; every packet goes out with IORING_OP_SENDMSG from the buffer it arrived in, and one
+// io_uring_enter per batch submits the batch's sends and waits for their completions plus at
+// least one new event.
 // Left out: learning, RTP parsing, per-stream state and counters (one packet count per worker).
 // The sending socket comes from a flat port-indexed array.
 //
@@ -29,7 +30,6 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -52,11 +52,11 @@
 #include <thread>
 #include <vector>
 
+#include "media/Datagram.h"
+#include "media/UringRing.h"
+
 namespace {
 
-constexpr uint16_t bufferGroup = 0;
-constexpr unsigned submissionEntries = 1024;
-constexpr size_t payloadSize = 4096;  // as UringRing: room after the recvmsg header
 // io_uring user data: bit 0 tells a send (buffer id above it) from a receive (side and port).
 constexpr uint64_t sendTag = 1;
 
@@ -203,17 +203,6 @@ class Worker {
 public:
     Worker(const Sockets& sockets, unsigned buffers, unsigned minWaitUs)
         : sockets_(sockets), buffers_(buffers), minWaitUs_(minWaitUs) {}
-    ~Worker() {
-        if (ringReady_) {
-            io_uring_queue_exit(&ring_);
-        }
-        if (bufferRing_) {
-            ::munmap(bufferRing_, buffers_ * sizeof(io_uring_buf));
-        }
-        if (memory_) {
-            ::munmap(memory_, stride_ * buffers_);
-        }
-    }
     Worker(const Worker&) = delete;
     Worker& operator=(const Worker&) = delete;
 
@@ -232,7 +221,8 @@ public:
         for (const OwnSocket& s : own_) {
             armReceive(s);
         }
-        io_uring_submit(&ring_);
+        io_uring& ring = ring_->ring();
+        io_uring_submit(&ring);
         ready.count_down();
         while (!stopping.load(std::memory_order_relaxed)) {
             __kernel_timespec timeout{.tv_sec = 5, .tv_nsec = 0};
@@ -240,13 +230,13 @@ public:
                 waitForBatch(timeout);
             } else {
                 io_uring_cqe* first = nullptr;
-                io_uring_submit_and_wait_timeout(&ring_, &first, sendsInFlight_ + 1, &timeout,
+                io_uring_submit_and_wait_timeout(&ring, &first, sendsInFlight_ + 1, &timeout,
                                                  nullptr);
             }
             unsigned head;
             unsigned seen = 0;
             io_uring_cqe* cqe;
-            io_uring_for_each_cqe(&ring_, head, cqe) {
+            io_uring_for_each_cqe(&ring, head, cqe) {
                 ++seen;
                 if (cqe->user_data & sendTag) {
                     onSent(*cqe);
@@ -254,8 +244,8 @@ public:
                     onReceived(*cqe);
                 }
             }
-            io_uring_cq_advance(&ring_, seen);
-            commitBuffers();
+            io_uring_cq_advance(&ring, seen);
+            ring_->commitBuffers();
         }
     }
 
@@ -271,16 +261,17 @@ private:
     // the minimum from the field liburing 2.3 still calls `pad`; liburing 2.3 has no call
     // for it, hence the raw system call after publishing the submission queue tail.
     void waitForBatch(__kernel_timespec& timeout) {
-        unsigned tail = ring_.sq.sqe_tail;
-        if (ring_.sq.sqe_head != tail) {
-            ring_.sq.sqe_head = tail;
-            io_uring_smp_store_release(ring_.sq.ktail, tail);
+        io_uring& ring = ring_->ring();
+        unsigned tail = ring.sq.sqe_tail;
+        if (ring.sq.sqe_head != tail) {
+            ring.sq.sqe_head = tail;
+            io_uring_smp_store_release(ring.sq.ktail, tail);
         }
-        unsigned toSubmit = tail - io_uring_smp_load_acquire(ring_.sq.khead);
+        unsigned toSubmit = tail - io_uring_smp_load_acquire(ring.sq.khead);
         io_uring_getevents_arg arg{};
         arg.pad = minWaitUs_;
         arg.ts = reinterpret_cast<uint64_t>(&timeout);
-        ::syscall(__NR_io_uring_enter, ring_.ring_fd, toSubmit, sendsInFlight_ + batchEvents,
+        ::syscall(__NR_io_uring_enter, ring.ring_fd, toSubmit, sendsInFlight_ + batchEvents,
                   IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG, &arg, sizeof(arg));
     }
 
@@ -290,80 +281,23 @@ private:
     struct PendingSend {
         msghdr header;
         iovec data;
+        sockaddr_in destination;
     };
 
     std::string setUp() {
-        io_uring_params params{};
-        params.cq_entries = std::max(4096u, 4 * buffers_);
-        params.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SUBMIT_ALL | IORING_SETUP_SINGLE_ISSUER |
-                       IORING_SETUP_DEFER_TASKRUN;
-        int rc = io_uring_queue_init_params(submissionEntries, &ring_, &params);
-        if (rc < 0) {
-            return std::string("io_uring_setup: ") + std::strerror(-rc);
+        std::string error;
+        ring_ = rtprelay::media::UringRing::create(buffers_, error);
+        if (!ring_) {
+            return error;
         }
-        ringReady_ = true;
-        void* ringMemory = ::mmap(nullptr, buffers_ * sizeof(io_uring_buf), PROT_READ | PROT_WRITE,
-                                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (ringMemory == MAP_FAILED) {
-            return std::string("buffer ring: ") + std::strerror(errno);
-        }
-        bufferRing_ = static_cast<io_uring_buf_ring*>(ringMemory);
-        io_uring_buf_ring_init(bufferRing_);
-        io_uring_buf_reg reg{};
-        reg.ring_addr = reinterpret_cast<uintptr_t>(bufferRing_);
-        reg.ring_entries = buffers_;
-        reg.bgid = bufferGroup;
-        rc = io_uring_register_buf_ring(&ring_, &reg, 0);
-        if (rc < 0) {
-            return std::string("io_uring_register_buf_ring: ") + std::strerror(-rc);
-        }
-        recvTemplate_.msg_namelen = sizeof(sockaddr_in6);
-        stride_ =
-            (sizeof(io_uring_recvmsg_out) + sizeof(sockaddr_in6) + payloadSize + 63) & ~size_t{63};
-        void* memory = ::mmap(nullptr, stride_ * buffers_, PROT_READ | PROT_WRITE,
-                              MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (memory == MAP_FAILED) {
-            return std::string("receive buffers: ") + std::strerror(errno);
-        }
-        memory_ = static_cast<uint8_t*>(memory);
-        pending_.assign(buffers_, PendingSend{});
-        for (unsigned id = 0; id < buffers_; ++id) {
-            recycle(static_cast<uint16_t>(id));
-        }
-        commitBuffers();
+        pending_.assign(ring_->buffers(), PendingSend{});
         return "";
     }
 
-    io_uring_sqe* sqe() {
-        io_uring_sqe* s = io_uring_get_sqe(&ring_);
-        while (!s) {
-            io_uring_submit(&ring_);
-            s = io_uring_get_sqe(&ring_);
-        }
-        return s;
-    }
-
     void armReceive(const OwnSocket& s) {
-        io_uring_sqe* e = sqe();
-        io_uring_prep_recvmsg_multishot(e, s.fd, &recvTemplate_, 0);
-        e->flags |= IOSQE_BUFFER_SELECT;
-        e->buf_group = bufferGroup;
+        io_uring_sqe* e = ring_->sqe();
+        ring_->prepareMultishotRecv(e, s.fd);
         io_uring_sqe_set_data64(e, static_cast<uint64_t>(s.port) << 2 | s.side << 1);
-    }
-
-    uint8_t* buffer(uint16_t id) { return memory_ + static_cast<size_t>(id) * stride_; }
-
-    void recycle(uint16_t id) {
-        io_uring_buf_ring_add(bufferRing_, buffer(id), static_cast<unsigned>(stride_), id,
-                              io_uring_buf_ring_mask(buffers_), static_cast<int>(pendingRecycles_));
-        ++pendingRecycles_;
-    }
-
-    void commitBuffers() {
-        if (pendingRecycles_ > 0) {
-            io_uring_buf_ring_advance(bufferRing_, static_cast<int>(pendingRecycles_));
-            pendingRecycles_ = 0;
-        }
     }
 
     void onReceived(const io_uring_cqe& cqe) {
@@ -373,27 +307,27 @@ private:
         const auto id = static_cast<uint16_t>(cqe.flags >> IORING_CQE_BUFFER_SHIFT);
         bool forwarded = false;
         if (cqe.res > 0 && hasBuffer) {
-            io_uring_recvmsg_out* header =
-                io_uring_recvmsg_validate(buffer(id), cqe.res, &recvTemplate_);
+            rtprelay::media::Datagram datagram;
             int out = -1;
-            sockaddr_in* source = nullptr;
-            if (header && header->namelen == sizeof(sockaddr_in) && !(header->flags & MSG_TRUNC)) {
-                source = static_cast<sockaddr_in*>(io_uring_recvmsg_name(header));
+            const sockaddr_in* source = nullptr;
+            if (ring_->parse(cqe, datagram) && datagram.sourceLength == sizeof(sockaddr_in) &&
+                !datagram.truncated) {
+                source = reinterpret_cast<const sockaddr_in*>(datagram.source);
                 out = sockets_.fd(side ^ 1, ntohs(source->sin_port));
             }
             if (out >= 0) {
-                // The destination is the source with the receiving socket's port, written
-                // over the source address in the buffer (the send reads it from there).
-                source->sin_port = htons(static_cast<uint16_t>(port));
+                // The destination is the source with the receiving socket's port.
                 PendingSend& send = pending_[id];
-                send.data = {io_uring_recvmsg_payload(header, &recvTemplate_),
-                             io_uring_recvmsg_payload_length(header, cqe.res, &recvTemplate_)};
+                send.destination = *source;
+                send.destination.sin_port = htons(static_cast<uint16_t>(port));
+                send.data = {const_cast<uint8_t*>(datagram.payload.data()),
+                             datagram.payload.size()};
                 send.header = {};
-                send.header.msg_name = source;
+                send.header.msg_name = &send.destination;
                 send.header.msg_namelen = sizeof(sockaddr_in);
                 send.header.msg_iov = &send.data;
                 send.header.msg_iovlen = 1;
-                io_uring_sqe* e = sqe();
+                io_uring_sqe* e = ring_->sqe();
                 io_uring_prep_sendmsg(e, out, &send.header, MSG_DONTWAIT);
                 io_uring_sqe_set_data64(e, static_cast<uint64_t>(id) << 1 | sendTag);
                 ++sendsInFlight_;
@@ -405,7 +339,7 @@ private:
             ++receiveErrors_;
         }
         if (hasBuffer && !forwarded) {
-            recycle(id);
+            ring_->recycle(id);
         }
         // The multishot request ended (out of buffers: the packets wait in the socket until
         // buffers come back; or an error): a new one, unless receives keep failing.
@@ -421,20 +355,14 @@ private:
             ++sendErrors_;
         }
         --sendsInFlight_;
-        recycle(static_cast<uint16_t>(cqe.user_data >> 1));
+        ring_->recycle(static_cast<uint16_t>(cqe.user_data >> 1));
     }
 
     const Sockets& sockets_;
     const unsigned buffers_;
     const unsigned minWaitUs_;
     std::vector<OwnSocket> own_;
-    io_uring ring_{};
-    bool ringReady_ = false;
-    io_uring_buf_ring* bufferRing_ = nullptr;
-    uint8_t* memory_ = nullptr;
-    size_t stride_ = 0;
-    unsigned pendingRecycles_ = 0;
-    msghdr recvTemplate_{};
+    std::unique_ptr<rtprelay::media::UringRing> ring_;
     std::vector<PendingSend> pending_;
     unsigned sendsInFlight_ = 0;
     uint64_t relayed_ = 0;
