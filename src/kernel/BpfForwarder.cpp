@@ -137,6 +137,7 @@ BpfForwarder::BpfForwarder(int table, const Options& options) : table_(table) {
         fail("counting possible CPUs", cpus);
     }
     cpus_ = static_cast<unsigned int>(cpus);
+    initialTableSize_ = std::clamp(options.initialTableSize, 1u, options.capacity);
     prepareDirectory(options);
 
     skeleton_.reset(rtprelay_bpf__open());
@@ -147,15 +148,17 @@ BpfForwarder::BpfForwarder(int table, const Options& options) : table_(table) {
     if (int err = rtprelay_bpf__load(skeleton_.get()); err != 0) {
         fail("loading the BPF program", err);
     }
-    forwardFd_ = bpf_map__fd(skeleton_->maps.rtpr_forward);
+    tablesFd_ = bpf_map__fd(skeleton_->maps.rtpr_tables);
     statsFd_ = bpf_map__fd(skeleton_->maps.rtpr_stats);
     verdictsFd_ = bpf_map__fd(skeleton_->maps.rtpr_verdicts);
     classicFd_ = bpf_map__fd(skeleton_->maps.rtpr_classic);
-    capacity_ = bpf_map__max_entries(skeleton_->maps.rtpr_forward);
+    capacity_ = bpf_map__max_entries(skeleton_->maps.rtpr_stats);
     mapStats();
-    if (origin_ == Origin::resized) {
+    if (origin_ == Origin::adopted) {
+        adoptTable();
+    } else if (origin_ == Origin::resized) {
         migrateResized();
-    } else if (origin_ != Origin::adopted) {
+    } else {
         pinNewMaps();
     }
     removeDefunctLinks();
@@ -166,6 +169,111 @@ BpfForwarder::~BpfForwarder() {
     if (stats_ != nullptr) {
         munmap(stats_, statsLength_);
     }
+    if (forwardFd_ >= 0) {
+        close(forwardFd_);
+    }
+}
+
+uint32_t BpfForwarder::tableSize() const {
+    std::lock_guard lock(mutex_);
+    return tableSize_;
+}
+
+int BpfForwarder::createTable(uint32_t size) {
+    int fd = bpf_map_create(BPF_MAP_TYPE_HASH, "rtpr_forward", sizeof(rtprelay_addr),
+                            sizeof(rtprelay_fwd_value), size, nullptr);
+    return fd >= 0 ? fd : -errno;
+}
+
+uint32_t BpfForwarder::sizeFor(size_t entries) const {
+    uint32_t size = initialTableSize_;
+    while (size < entries && size < capacity_) {
+        size = static_cast<uint32_t>(
+            std::min<uint64_t>(uint64_t{size} * RTPRELAY_TABLE_GROWTH, capacity_));
+    }
+    return size;
+}
+
+int BpfForwarder::installTable(int tables, int fd) {
+    // The pin first: once the program uses the table, `forward` must show it.
+    std::string path = pinPath("forward");
+    std::string fresh = path + "_resized";  // bpffs refuses names with a dot
+    unlink(fresh.c_str());
+    if (bpf_obj_pin(fd, fresh.c_str()) != 0) {
+        return -errno;
+    }
+    if (rename(fresh.c_str(), path.c_str()) != 0) {
+        int err = errno;
+        unlink(fresh.c_str());
+        return -err;
+    }
+    uint32_t zero = 0;
+    if (bpf_map_update_elem(tables, &zero, &fd, BPF_ANY) != 0) {
+        return -errno;
+    }
+    return 0;
+}
+
+void BpfForwarder::adoptTable() {
+    uint32_t zero = 0;
+    uint32_t id = 0;
+    int fd = -1;
+    if (bpf_map_lookup_elem(tablesFd_, &zero, &id) == 0) {
+        fd = bpf_map_get_fd_by_id(id);
+    }
+    bpf_map_info info{};
+    uint32_t length = sizeof(info);
+    if (fd >= 0 && bpf_obj_get_info_by_fd(fd, &info, &length) == 0 &&
+        info.type == BPF_MAP_TYPE_HASH && info.key_size == sizeof(rtprelay_addr) &&
+        info.value_size == sizeof(rtprelay_fwd_value)) {
+        forwardFd_ = fd;
+        tableSize_ = info.max_entries;
+        return;
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    // Pins are made after the table is in place, so this is someone else's doing: a table
+    // of our shape from now on, without the entries nobody can read.
+    forwardFd_ = createTable(initialTableSize_);
+    if (forwardFd_ < 0) {
+        fail("creating the forwarding table", forwardFd_);
+    }
+    tableSize_ = initialTableSize_;
+    if (int err = installTable(tablesFd_, forwardFd_); err != 0) {
+        fail("installing the forwarding table", err);
+    }
+}
+
+std::string BpfForwarder::grow(uint32_t size) {
+    int fresh = createTable(size);
+    if (fresh < 0) {
+        return "creating a table of " + std::to_string(size) + " entries: " + errnoText(fresh);
+    }
+    FdCloser closer{fresh};
+    rtprelay_addr key{};
+    rtprelay_addr next{};
+    const rtprelay_addr* previous = nullptr;
+    while (bpf_map_get_next_key(forwardFd_, previous, &next) == 0) {
+        key = next;
+        previous = &key;
+        rtprelay_fwd_value value{};
+        if (bpf_map_lookup_elem(forwardFd_, &key, &value) != 0) {
+            continue;  // removed meanwhile by someone else
+        }
+        if (bpf_map_update_elem(fresh, &key, &value, BPF_NOEXIST) != 0) {
+            return "copying kernel entry " + entryName(key) + ": " + errnoText(errno);
+        }
+    }
+    if (int err = installTable(tablesFd_, fresh); err != 0) {
+        return "installing a table of " + std::to_string(size) + " entries: " + errnoText(err);
+    }
+    // Packets already past the lookup in the old table finish with it (RCU); closing our
+    // descriptor frees it after them.
+    close(forwardFd_);
+    forwardFd_ = std::exchange(closer.fd, -1);
+    tableSize_ = size;
+    return {};
 }
 
 void BpfForwarder::mapStats() {
@@ -227,13 +335,16 @@ void BpfForwarder::adoptOrReplacePins(const Options& options) {
         int fd = -1;
     };
     Pin pins[] = {{"meta", skeleton_->maps.rtpr_meta},
-                  {"forward", skeleton_->maps.rtpr_forward},
+                  {"tables", skeleton_->maps.rtpr_tables},
                   {"stats", skeleton_->maps.rtpr_stats},
                   {"verdicts", skeleton_->maps.rtpr_verdicts},
                   {"classic", skeleton_->maps.rtpr_classic}};
-    auto sized = [this](const bpf_map* map) {
-        // The table and its statistics are sized together; the others have fixed sizes.
-        return map == skeleton_->maps.rtpr_forward || map == skeleton_->maps.rtpr_stats;
+    // The statistics array has the capacity's size; the other maps have fixed sizes (the
+    // forwarding table, in `tables`, has its own, see adoptTable).
+    auto sized = [this](const bpf_map* map) { return map == skeleton_->maps.rtpr_stats; };
+    // Recreated on a resize: the old program keeps both until its links move to the new one.
+    auto recreated = [this](const bpf_map* map) {
+        return map == skeleton_->maps.rtpr_stats || map == skeleton_->maps.rtpr_tables;
     };
     bool anyPinned = false;
     bool compatible = true;
@@ -277,11 +388,12 @@ void BpfForwarder::adoptOrReplacePins(const Options& options) {
     }
 
     if (anyPinned && compatible) {
-        // Another kernel-table-size: new table and statistics maps of the asked size, filled
-        // from the pinned ones after loading (migrateResized), the rest re-adopted as is.
+        // Another kernel-table-size: a new statistics array of the asked size and a new
+        // forwarding table, filled from the pinned ones after loading (migrateResized), the
+        // rest re-adopted as is.
         const bool resize = pinnedCapacity != options.capacity;
         for (Pin& pin : pins) {
-            if (resize && sized(pin.map)) {
+            if (resize && recreated(pin.map)) {
                 continue;
             }
             if (int err = bpf_map__reuse_fd(pin.map, pin.fd); err != 0) {
@@ -290,7 +402,7 @@ void BpfForwarder::adoptOrReplacePins(const Options& options) {
         }
         if (resize) {
             previousCapacity_ = pinnedCapacity;
-            oldForwardFd_.fd = pins[1].fd;
+            oldTablesFd_.fd = pins[1].fd;
             oldStatsFd_.fd = pins[2].fd;
             pins[1].fd = -1;
             pins[2].fd = -1;
@@ -301,9 +413,9 @@ void BpfForwarder::adoptOrReplacePins(const Options& options) {
     } else if (anyPinned) {
         // Another layout (an older or newer rtprelay) or a half-written directory. A
         // program still attached through old links keeps its maps until attach() moves the
-        // links to this program.
-        for (const Pin& pin : pins) {
-            std::string path = pinPath(pin.name);
+        // links to this program. `forward` was the table itself up to layout version 4.
+        for (const char* name : {"meta", "tables", "forward", "stats", "verdicts", "classic"}) {
+            std::string path = pinPath(name);
             if (unlink(path.c_str()) != 0 && errno != ENOENT) {
                 fail("removing incompatible pinned map " + path, errno);
             }
@@ -311,9 +423,8 @@ void BpfForwarder::adoptOrReplacePins(const Options& options) {
         origin_ = Origin::replaced;
     }
     if (origin_ != Origin::adopted &&
-        (bpf_map__set_max_entries(skeleton_->maps.rtpr_forward, options.capacity) != 0 ||
-         bpf_map__set_max_entries(skeleton_->maps.rtpr_stats, options.capacity) != 0)) {
-        fail("sizing the forwarding table", errno);
+        bpf_map__set_max_entries(skeleton_->maps.rtpr_stats, options.capacity) != 0) {
+        fail("sizing the statistics array", errno);
     }
     for (const Pin& pin : pins) {
         if (pin.fd >= 0) {
@@ -323,24 +434,39 @@ void BpfForwarder::adoptOrReplacePins(const Options& options) {
 }
 
 void BpfForwarder::migrateResized() {
-    FdCloser oldForward{std::exchange(oldForwardFd_.fd, -1)};
+    FdCloser oldTables{std::exchange(oldTablesFd_.fd, -1)};
     FdCloser oldStats{std::exchange(oldStatsFd_.fd, -1)};
-    // Slots below both sizes keep their number and counters; entries whose slot is beyond
-    // the new size get a fresh one in rebuildSlots().
-    const uint32_t keptSlots = std::min(previousCapacity_, capacity_);
+    uint32_t zero = 0;
+    uint32_t oldId = 0;
+    FdCloser oldForward{-1};
+    if (bpf_map_lookup_elem(oldTables.fd, &zero, &oldId) == 0) {
+        oldForward.fd = bpf_map_get_fd_by_id(oldId);
+    }
+    std::vector<std::pair<rtprelay_addr, rtprelay_fwd_value>> entries;
     rtprelay_addr key{};
     rtprelay_addr next{};
     const rtprelay_addr* previous = nullptr;
-    while (bpf_map_get_next_key(oldForward.fd, previous, &next) == 0) {
+    while (oldForward.fd >= 0 && bpf_map_get_next_key(oldForward.fd, previous, &next) == 0) {
         key = next;
         previous = &key;
         rtprelay_fwd_value value{};
-        if (bpf_map_lookup_elem(oldForward.fd, &key, &value) != 0) {
-            continue;  // removed meanwhile: nothing to carry over
-        }
-        if (bpf_map_update_elem(forwardFd_, &key, &value, BPF_NOEXIST) != 0) {
+        if (bpf_map_lookup_elem(oldForward.fd, &key, &value) == 0) {
+            entries.emplace_back(key, value);
+        }  // else removed meanwhile: nothing to carry over
+    }
+    tableSize_ = sizeFor(entries.size());
+    forwardFd_ = createTable(tableSize_);
+    if (forwardFd_ < 0) {
+        fail("creating the resized forwarding table", forwardFd_);
+    }
+    // Slots below both sizes keep their number and counters; entries whose slot is beyond
+    // the new size get a fresh one in rebuildSlots().
+    const uint32_t keptSlots = std::min(previousCapacity_, capacity_);
+    for (const auto& [entryKey, value] : entries) {
+        if (bpf_map_update_elem(forwardFd_, &entryKey, &value, BPF_NOEXIST) != 0) {
             if (errno != E2BIG) {
-                fail("copying kernel entry " + entryName(key) + " to the resized table", errno);
+                fail("copying kernel entry " + entryName(entryKey) + " to the resized table",
+                     errno);
             }
             ++droppedEntries_;  // a smaller table: these streams go back to userspace
             continue;
@@ -352,9 +478,12 @@ void BpfForwarder::migrateResized() {
             stats_[value.stats_slot] = counters;  // the new program is not attached yet
         }
     }
+    if (int err = installTable(tablesFd_, forwardFd_); err != 0) {
+        fail("installing the resized forwarding table", err);
+    }
     // The new maps replace the old pins in one step each (rename over the old name), so
-    // that a crash in between leaves a directory that is either re-adopted or replaced.
-    for (const auto& [name, fd] : {std::pair<const char*, int>{"forward", forwardFd_},
+    // that a crash in between leaves a directory that is either re-adopted or resized again.
+    for (const auto& [name, fd] : {std::pair<const char*, int>{"tables", tablesFd_},
                                    std::pair<const char*, int>{"stats", statsFd_}}) {
         std::string path = pinPath(name);
         std::string fresh = path + "_resized";  // bpffs refuses names with a dot
@@ -376,9 +505,17 @@ void BpfForwarder::pinNewMaps() {
     if (bpf_map_update_elem(bpf_map__fd(skeleton_->maps.rtpr_meta), &zero, &meta, BPF_ANY) != 0) {
         fail("writing the layout stamp", errno);
     }
+    tableSize_ = initialTableSize_;
+    forwardFd_ = createTable(tableSize_);
+    if (forwardFd_ < 0) {
+        fail("creating the forwarding table", forwardFd_);
+    }
+    if (int err = installTable(tablesFd_, forwardFd_); err != 0) {
+        fail("installing the forwarding table", err);
+    }
     // The stamp last: a directory without it is never re-adopted, so a crash half way
     // leaves nothing that could be mistaken for a complete table.
-    std::pair<const char*, bpf_map*> order[] = {{"forward", skeleton_->maps.rtpr_forward},
+    std::pair<const char*, bpf_map*> order[] = {{"tables", skeleton_->maps.rtpr_tables},
                                                 {"stats", skeleton_->maps.rtpr_stats},
                                                 {"verdicts", skeleton_->maps.rtpr_verdicts},
                                                 {"classic", skeleton_->maps.rtpr_classic},
@@ -619,8 +756,8 @@ void BpfForwarder::destroy() {
         detach(a.ifindex);
     }
     // *_resized: left by a daemon that died while resizing.
-    for (const char* name :
-         {"meta", "forward", "stats", "verdicts", "classic", "forward_resized", "stats_resized"}) {
+    for (const char* name : {"meta", "tables", "forward", "stats", "verdicts", "classic",
+                             "tables_resized", "forward_resized", "stats_resized"}) {
         std::string path = pinPath(name);
         if (unlink(path.c_str()) != 0 && errno != ENOENT) {
             fail("removing " + path, errno);
@@ -662,10 +799,23 @@ Result<uint32_t> BpfForwarder::upsert(const ForwardingRule& rule, bool* full) {
         }
         slot = *fresh;
         zeroStats(slot);
+        if (slots_.inUse() > tableSize_ && tableSize_ < capacity_) {
+            if (auto why = grow(sizeFor(slots_.inUse())); !why.empty()) {
+                slots_.release(slot);
+                return Result<uint32_t>::failure("kernel entry " + rule.local.toString() +
+                                                 ": growing the table: " + why);
+            }
+        }
     }
     rtprelay_fwd_value value = rule.value();
     value.stats_slot = slot;
-    if (bpf_map_update_elem(forwardFd_, &key, &value, BPF_ANY) != 0) {
+    int updated = bpf_map_update_elem(forwardFd_, &key, &value, BPF_ANY);
+    if (updated != 0 && errno == E2BIG && tableSize_ < capacity_ &&
+        grow(sizeFor(size_t{tableSize_} + 1)).empty()) {
+        // Entries we do not know of (written behind our back) filled it: grown, once more.
+        updated = bpf_map_update_elem(forwardFd_, &key, &value, BPF_ANY);
+    }
+    if (updated != 0) {
         int err = errno;
         if (!replacing) {
             slots_.release(slot);
@@ -676,7 +826,7 @@ Result<uint32_t> BpfForwarder::upsert(const ForwardingRule& rule, bool* full) {
                 *full = true;
             }
         }
-        std::string why = err == E2BIG ? "table full (" + std::to_string(capacity_) + " entries)"
+        std::string why = err == E2BIG ? "table full (" + std::to_string(tableSize_) + " entries)"
                                        : errnoText(err);
         return Result<uint32_t>::failure("kernel entry " + rule.local.toString() + ": " + why);
     }
@@ -729,6 +879,7 @@ Result<bool> BpfForwarder::erase(const net::Endpoint& local) {
 Result<std::optional<ForwardingRule>> BpfForwarder::find(const net::Endpoint& local) const {
     using R = Result<std::optional<ForwardingRule>>;
     rtprelay_addr key = ForwardingRule::toKernelAddress(local);
+    std::lock_guard lock(mutex_);
     rtprelay_fwd_value value{};
     if (bpf_map_lookup_elem(forwardFd_, &key, &value) != 0) {
         int err = errno;  // before the message allocates
@@ -740,6 +891,7 @@ Result<std::optional<ForwardingRule>> BpfForwarder::find(const net::Endpoint& lo
 
 Result<std::vector<ForwardingRule>> BpfForwarder::entries() const {
     std::vector<ForwardingRule> rules;
+    std::lock_guard lock(mutex_);
     rtprelay_addr key{};
     rtprelay_addr next{};
     const rtprelay_addr* previous = nullptr;

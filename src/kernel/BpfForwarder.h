@@ -42,9 +42,14 @@ struct Attachment {
 // BpfForwarder for the same table re-adopts them (hitless restart). destroy() removes
 // everything instead (clean shutdown).
 //
-// Pinned under <pinRoot>/<table>/: meta, forward, stats, verdicts, classic (maps) and
+// Pinned under <pinRoot>/<table>/: meta, tables, stats, verdicts, classic (maps), forward (the
+// forwarding table in use, which `tables` holds; pinned for operators' tools) and
 // link_<ifindex> (tcx links). Removing the directory detaches the tcx links; classic filters
 // need destroy() or `tc filter del`.
+//
+// The forwarding table starts at Options::initialTableSize entries and is replaced by one
+// RTPRELAY_TABLE_GROWTH times as large whenever the entries need it, up to the capacity: a
+// table sized for the largest load makes every lookup of a small one miss the TLB.
 //
 // Device indexes belong to the network namespace of the thread calling attach()/detach();
 // one table serves one namespace. Table and statistics calls may come from any thread;
@@ -53,13 +58,14 @@ class BpfForwarder {
 public:
     struct Options {
         std::string pinRoot = "/sys/fs/bpf/rtprelay";
-        // Entries in the forwarding table and statistics slots (`kernel-table-size`).
-        // Pinned maps of another size are replaced by maps of this size, their entries
-        // and counters copied over (Origin::resized). Memory: ~192 B per entry (184 measured
-        // with layout 2, whose value was 8 bytes shorter)
-        // for the preallocated hash plus 32 B per entry for the statistics; the default
-        // 65536 is 14.5 MB.
+        // Most entries and statistics slots (`kernel-table-size`). Pinned maps of another
+        // capacity are replaced by maps of this one, their entries and counters copied over
+        // (Origin::resized). Memory: 32 B per slot for the statistics, allocated at once,
+        // and ~192 B per entry the forwarding table can hold (preallocated hash), which
+        // grows with the entries: 2.3 MB for 1,024 entries, 14.5 MB for the default 65,536.
         uint32_t capacity = RTPRELAY_DEFAULT_CAPACITY;
+        // Entries the first forwarding table holds (at most the capacity).
+        uint32_t initialTableSize = RTPRELAY_INITIAL_TABLE_SIZE;
     };
 
     // What the constructor found under the pin directory.
@@ -85,6 +91,8 @@ public:
     Origin origin() const { return origin_; }
     const std::string& pinDirectory() const { return pinDir_; }
     uint32_t capacity() const { return capacity_; }
+    // Entries the forwarding table in use can hold (grows up to capacity()).
+    uint32_t tableSize() const;
     // Origin::resized: the size found, and the entries copied over and left out (a smaller
     // table than there were entries).
     uint32_t previousCapacity() const { return previousCapacity_; }
@@ -150,7 +158,18 @@ private:
     void prepareDirectory(const Options& options);
     void adoptOrReplacePins(const Options& options);
     void pinNewMaps();
+    void adoptTable();
     void migrateResized();
+    // A new, empty forwarding table of `size` entries (a file descriptor), or -errno.
+    static int createTable(uint32_t size);
+    // The smallest table size of the growth sequence that holds `entries`, up to capacity_.
+    uint32_t sizeFor(size_t entries) const;
+    // Pins `fd` as the forwarding table (replacing the pin in one step) and puts it in
+    // `tables` for the program. Returns 0 or -errno.
+    int installTable(int tables, int fd);
+    // Replaces the forwarding table by one of `size` entries holding the same entries
+    // (mutex_ held). Returns an empty string or why it could not.
+    std::string grow(uint32_t size);
     void removeDefunctLinks();
     void rebuildSlots();
     void mapStats();
@@ -166,8 +185,13 @@ private:
     std::string pinDir_;
     Origin origin_ = Origin::created;
     uint32_t capacity_ = 0;
+    uint32_t initialTableSize_ = RTPRELAY_INITIAL_TABLE_SIZE;
     std::unique_ptr<rtprelay_bpf, SkeletonDeleter> skeleton_;
+    int tablesFd_ = -1;
+    // The forwarding table in use (owned) and its size; both change under mutex_ when it
+    // grows, so every use of them holds it.
     int forwardFd_ = -1;
+    uint32_t tableSize_ = 0;
     int statsFd_ = -1;
     // The statistics array, mapped: counters are read without a system call.
     rtprelay_stats* stats_ = nullptr;
@@ -178,7 +202,7 @@ private:
     uint32_t previousCapacity_ = 0;
     size_t migratedEntries_ = 0;
     size_t droppedEntries_ = 0;
-    OwnedFd oldForwardFd_;
+    OwnedFd oldTablesFd_;
     OwnedFd oldStatsFd_;
     std::atomic<uint64_t> fullRefusals_{0};
 

@@ -405,6 +405,8 @@ control::bencode::Value KernelPath::status() const {
         v.set("redirect peer", peers_.enabled() ? "on" : "off");
         v.set("redirect peer entries", peerEntries);
         v.set("capacity", static_cast<int64_t>(forwarder_->capacity()));
+        // The forwarding table grows towards the capacity as entries need it.
+        v.set("table size", static_cast<int64_t>(forwarder_->tableSize()));
         v.set("table full refusals", static_cast<int64_t>(forwarder_->fullRefusals()));
         {
             std::lock_guard lock(mutex_);

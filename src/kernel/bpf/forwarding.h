@@ -16,7 +16,8 @@
 #endif
 
 #define RTPRELAY_MAGIC 0x52545052u /* "RTPR" */
-#define RTPRELAY_LAYOUT_VERSION 4u
+/* 5: the forwarding table sits in an array of maps (rtpr_tables) and grows with its entries */
+#define RTPRELAY_LAYOUT_VERSION 5u
 
 /* Address families with the kernel's AF_* values, so the C++ side can pass AF_INET as is. */
 #define RTPRELAY_AF_INET 2
@@ -25,6 +26,10 @@
 /* Capacity of the forwarding table and its statistics array when the loader does not set
  * one: 10,000 calls need up to 40,000 entries (two legs, separate RTCP ports). */
 #define RTPRELAY_DEFAULT_CAPACITY 65536u
+/* Size of the first forwarding table; each larger one is RTPRELAY_TABLE_GROWTH times the
+ * last, up to the capacity. */
+#define RTPRELAY_INITIAL_TABLE_SIZE 1024u
+#define RTPRELAY_TABLE_GROWTH 4u
 
 /* An IPv4 or IPv6 UDP endpoint. Also the forwarding key, so every byte is significant:
  * unused address bytes and the padding must be zero. */

@@ -3,7 +3,7 @@
  * rtprelay's in-kernel media fast path: a tc ingress program (classic clsact direct-action or
  * tcx) that forwards established RTP/RTCP streams without waking userspace.
  *
- * For every UDP packet whose destination is a relay socket with an entry in `rtpr_forward`,
+ * For every UDP packet whose destination is a relay socket with an entry in the forwarding table,
  * it rewrites source and destination to the other leg (the relay's socket there and the
  * peer), fixes the IP and UDP checksums incrementally and sends the packet out of the other
  * leg's device with bpf_redirect_neigh(), which does the route and neighbour lookup, or, when
@@ -54,13 +54,28 @@
 #define CLASSIFY_LEN 12
 
 /* Forwarding table, keyed by the local (destination) address and port. Preallocated so that
- * updates from the control plane never fail for lack of memory under load. */
-struct {
+ * updates from the control plane never fail for lack of memory under load. This is the shape
+ * of the tables the loader creates; their size follows the number of entries. */
+struct rtprelay_forward_table {
     __uint(type, BPF_MAP_TYPE_HASH);
-    __uint(max_entries, RTPRELAY_DEFAULT_CAPACITY);
-    __type(key, struct rtprelay_addr);
-    __type(value, struct rtprelay_fwd_value);
-} rtpr_forward SEC(".maps");
+    __uint(max_entries, RTPRELAY_INITIAL_TABLE_SIZE);
+    /* Sizes, not types: clang 14 emits only a forward declaration for a type named in a map
+     * of maps' inner definition, and the loader's tables carry no BTF either. */
+    __uint(key_size, sizeof(struct rtprelay_addr));
+    __uint(value_size, sizeof(struct rtprelay_fwd_value));
+};
+
+/* The forwarding table in use, in slot 0. A hash table's bucket array has as many buckets as
+ * entries it can hold, and every lookup lands on a random one: a table sized for the largest
+ * load spreads a small load's lookups over hundreds of pages, and the TLB misses cost more
+ * than the rest of the program. So the loader starts small and, when the entries need it,
+ * fills a larger table and swaps it in here, which takes effect atomically for new packets. */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY_OF_MAPS);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __array(values, struct rtprelay_forward_table);
+} rtpr_tables SEC(".maps");
 
 /* Counters per forwarding entry, indexed by rtprelay_fwd_value.stats_slot; mapped into the
  * daemon's memory. */
@@ -434,7 +449,9 @@ int rtpr_ingress(struct __sk_buff *skb)
         return TO_STACK;
     }
 
-    struct rtprelay_fwd_value *fwd = bpf_map_lookup_elem(&rtpr_forward, &info.dst);
+    __u32 zero = 0;
+    void *table = bpf_map_lookup_elem(&rtpr_tables, &zero);
+    struct rtprelay_fwd_value *fwd = table ? bpf_map_lookup_elem(table, &info.dst) : NULL;
     if (!fwd) {
         count_verdict(RTPRELAY_VERDICT_MISS);
         return TO_STACK;

@@ -76,10 +76,12 @@ class BpfForwarderTest : public ::testing::Test {
 protected:
     void SetUp() override { ASSERT_EQ(geteuid(), 0u) << "loading BPF programs needs root"; }
 
-    std::unique_ptr<BpfForwarder> open(int table, uint32_t capacity = 64) {
+    std::unique_ptr<BpfForwarder> open(int table, uint32_t capacity = 64,
+                                       uint32_t initialTableSize = RTPRELAY_INITIAL_TABLE_SIZE) {
         BpfForwarder::Options options;
         options.pinRoot = pinRoot_.path();
         options.capacity = capacity;
+        options.initialTableSize = initialTableSize;
         return std::make_unique<BpfForwarder>(table, options);
     }
 
@@ -90,7 +92,7 @@ TEST_F(BpfForwarderTest, PinsTheMapsUnderRootSlashTable) {
     auto forwarder = open(7);
     EXPECT_EQ(forwarder->origin(), BpfForwarder::Origin::created);
     EXPECT_EQ(forwarder->pinDirectory(), pinRoot_.path() + "/7");
-    for (const char* name : {"meta", "forward", "stats", "verdicts", "classic"}) {
+    for (const char* name : {"meta", "tables", "forward", "stats", "verdicts", "classic"}) {
         EXPECT_TRUE(exists(forwarder->pinDirectory() + "/" + name)) << name;
     }
     forwarder->destroy();
@@ -307,8 +309,9 @@ TEST_F(BpfForwarderTest, AnotherSizeResizesTheMapsAndCarriesEntriesAndCounters) 
     EXPECT_EQ(bigger->previousCapacity(), 16u);
     EXPECT_EQ(bigger->migratedEntries(), 3u);
     EXPECT_EQ(bigger->droppedEntries(), 0u);
-    for (const char* map : {"forward", "stats"}) {
-        EXPECT_EQ(pinnedMaxEntries(bigger->pinDirectory() + "/" + map), 1024u) << map;
+    EXPECT_EQ(pinnedMaxEntries(bigger->pinDirectory() + "/stats"), 1024u);
+    EXPECT_EQ(pinnedMaxEntries(bigger->pinDirectory() + "/forward"), bigger->tableSize());
+    for (const char* map : {"tables", "forward", "stats"}) {
         EXPECT_FALSE(exists(bigger->pinDirectory() + "/" + map + "_resized")) << map;
     }
     auto after = bigger->entries();
@@ -359,6 +362,51 @@ TEST_F(BpfForwarderTest, AnotherSizeResizesTheMapsAndCarriesEntriesAndCounters) 
     close(map);
     smaller->destroy();
     EXPECT_FALSE(exists(smaller->pinDirectory()));
+}
+
+TEST_F(BpfForwarderTest, TheTableGrowsWithItsEntriesUpToTheCapacity) {
+    auto forwarder = open(4, 64, 4);
+    EXPECT_EQ(forwarder->tableSize(), 4u);
+    EXPECT_EQ(pinnedMaxEntries(forwarder->pinDirectory() + "/forward"), 4u);
+    auto to = [](uint16_t port) {
+        return PacketBuilder().from("10.0.0.2", 4000).to("10.0.0.1", port).rtp(0, 100).build();
+    };
+    std::vector<uint32_t> slots;
+    for (uint16_t i = 0; i < 4; ++i) {
+        auto slot = forwarder->upsert(rule(30000 + 2 * i));
+        ASSERT_TRUE(slot) << slot.error();
+        slots.push_back(*slot);
+    }
+    ASSERT_EQ(test::testRun(forwarder->programFd(), to(30000)).verdict, test::kRedirect);
+    EXPECT_EQ(forwarder->tableSize(), 4u);
+    // The fifth needs a larger table: 16 entries, then 64, the capacity.
+    for (uint16_t i = 4; i < 64; ++i) {
+        auto slot = forwarder->upsert(rule(30000 + 2 * i));
+        ASSERT_TRUE(slot) << i << ": " << slot.error();
+        slots.push_back(*slot);
+        EXPECT_EQ(forwarder->tableSize(), i < 16 ? 16u : 64u) << i;
+    }
+    EXPECT_EQ(pinnedMaxEntries(forwarder->pinDirectory() + "/forward"), 64u);
+    // Every entry is in the table the program uses, and counts went on in the same slots.
+    for (uint16_t i = 0; i < 64; ++i) {
+        ASSERT_EQ(test::testRun(forwarder->programFd(), to(30000 + 2 * i)).verdict, test::kRedirect)
+            << i;
+    }
+    EXPECT_EQ(forwarder->readStats(slots[0])->packets, 2u);
+    EXPECT_EQ(forwarder->readStats(slots[63])->packets, 1u);
+    EXPECT_EQ(forwarder->totals().packets, 65u);
+    bool full = false;
+    EXPECT_FALSE(forwarder->upsert(rule(40000), &full));
+    EXPECT_TRUE(full);
+    // A restarted daemon finds the grown table.
+    forwarder.reset();
+    auto second = open(4, 64, 4);
+    EXPECT_EQ(second->origin(), BpfForwarder::Origin::adopted);
+    EXPECT_EQ(second->tableSize(), 64u);
+    EXPECT_EQ(second->entries()->size(), 64u);
+    EXPECT_EQ(test::testRun(second->programFd(), to(30126)).verdict, test::kRedirect);
+    EXPECT_EQ(second->readStats(slots[63])->packets, 2u);
+    second->destroy();
 }
 
 TEST_F(BpfForwarderTest, FullTableIsAnErrorNotAnException) {
