@@ -574,7 +574,7 @@ void BpfForwarder::retire(uint32_t slot) {
 ForwardingStats BpfForwarder::totals() const {
     std::lock_guard lock(mutex_);
     ForwardingStats sum = retired_;
-    for (uint32_t slot = 0; slot < capacity_; ++slot) {
+    for (uint32_t slot = 0; slot < slots_.limit(); ++slot) {
         if (slots_.taken(slot)) {
             addCounted(sum, stats_[slot]);
         }

@@ -1,20 +1,40 @@
 #include "kernel/StatsSlots.h"
 
+#include <algorithm>
+
 namespace rtprelay::kernel {
 
-StatsSlots::StatsSlots(uint32_t capacity) : used_(capacity, false) {
-    for (uint32_t slot = 0; slot < capacity; ++slot) {
-        free_.push_back(slot);
-    }
+StatsSlots::StatsSlots(uint32_t capacity, uint32_t quarantine)
+    : used_(capacity, false), quarantine_(quarantine) {}
+
+void StatsSlots::take(uint32_t slot) {
+    used_[slot] = true;
+    ++inUse_;
+    limit_ = std::max(limit_, slot + 1);
 }
 
 std::optional<uint32_t> StatsSlots::acquire() {
-    while (!free_.empty()) {
-        uint32_t slot = free_.front();
-        free_.pop_front();
+    while (!ready_.empty() && used_[ready_.top()]) {
+        ready_.pop();
+    }
+    while (neverUsed_ < used_.size() && used_[neverUsed_]) {
+        ++neverUsed_;
+    }
+    if (!ready_.empty() && (neverUsed_ >= used_.size() || ready_.top() < neverUsed_)) {
+        uint32_t slot = ready_.top();
+        ready_.pop();
+        take(slot);
+        return slot;
+    }
+    if (neverUsed_ < used_.size()) {
+        take(neverUsed_);
+        return neverUsed_++;
+    }
+    while (!waiting_.empty()) {
+        uint32_t slot = waiting_.front();
+        waiting_.pop_front();
         if (!used_[slot]) {
-            used_[slot] = true;
-            ++inUse_;
+            take(slot);
             return slot;
         }
     }
@@ -25,8 +45,7 @@ bool StatsSlots::claim(uint32_t slot) {
     if (slot >= used_.size() || used_[slot]) {
         return false;
     }
-    used_[slot] = true;
-    ++inUse_;
+    take(slot);
     return true;
 }
 
@@ -36,7 +55,11 @@ void StatsSlots::release(uint32_t slot) {
     }
     used_[slot] = false;
     --inUse_;
-    free_.push_back(slot);
+    waiting_.push_back(slot);
+    while (waiting_.size() > quarantine_) {
+        ready_.push(waiting_.front());
+        waiting_.pop_front();
+    }
 }
 
 }  // namespace rtprelay::kernel

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+
 namespace rtprelay::kernel {
 namespace {
 
@@ -29,6 +31,42 @@ TEST(StatsSlots, ReusesTheLeastRecentlyFreedSlotLast) {
     fresh.acquire();   // 0
     fresh.release(0);  // behind 1, 2, 3
     EXPECT_EQ(fresh.acquire(), 1u);
+}
+
+TEST(StatsSlots, AFreedSlotWaitsForItsQuarantineThenTheLowestGoesFirst) {
+    StatsSlots slots(8, 2);
+    for (uint32_t i = 0; i < 6; ++i) {
+        EXPECT_EQ(slots.acquire(), i);
+    }
+    EXPECT_EQ(slots.limit(), 6u);
+    slots.release(4);
+    slots.release(1);
+    slots.release(3);  // 4 has waited for two others: free again, and below 6
+    EXPECT_EQ(slots.acquire(), 4u);
+    slots.release(5);  // now 1 is out of quarantine
+    EXPECT_EQ(slots.acquire(), 1u);
+    EXPECT_EQ(slots.acquire(), 6u);
+    EXPECT_EQ(slots.acquire(), 7u);
+    EXPECT_EQ(slots.limit(), 8u);
+    // Nothing else free: the quarantined ones, longest waiting first.
+    EXPECT_EQ(slots.acquire(), 3u);
+    EXPECT_EQ(slots.acquire(), 5u);
+    EXPECT_EQ(slots.acquire(), std::nullopt);
+}
+
+TEST(StatsSlots, SlotsInUseStayAtTheStartUnderChurn) {
+    StatsSlots slots(65536, 16);
+    std::deque<uint32_t> live;
+    for (int i = 0; i < 1000; ++i) {
+        live.push_back(*slots.acquire());
+    }
+    for (int round = 0; round < 100000; ++round) {  // calls ending and starting
+        slots.release(live.front());
+        live.pop_front();
+        live.push_back(*slots.acquire());
+    }
+    EXPECT_EQ(slots.inUse(), 1000u);
+    EXPECT_LE(slots.limit(), 1000u + 16u + 1u);
 }
 
 TEST(StatsSlots, ReleaseIsIdempotentAndIgnoresForeignSlots) {
