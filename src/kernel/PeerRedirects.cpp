@@ -1,6 +1,7 @@
 #include "kernel/PeerRedirects.h"
 
 #include <set>
+#include <utility>
 #include <vector>
 
 #include "kernel/RouteLookup.h"
@@ -98,6 +99,7 @@ std::optional<std::string> PeerRedirects::prepare(ForwardingRule& rule,
 
 void PeerRedirects::adopt(const ForwardingRule& rule, const net::IpAddress& nextHop) {
     std::lock_guard lock(mutex_);
+    adopted_ = true;
     tracked_.insert_or_assign(keyOf(rule.local),
                               Tracked{rule.local, rule.outSource.address(), rule.outIfindex,
                                       rule.outDestination, nextHop, rule.peer});
@@ -115,6 +117,17 @@ size_t PeerRedirects::tracked() const {
 
 PeerRedirects::CheckResult PeerRedirects::check(BpfForwarder& forwarder) {
     CheckResult result;
+    bool look = watch_.changed();  // drained either way
+    {
+        std::lock_guard lock(mutex_);
+        look = look || std::exchange(adopted_, false);
+        if (!look && ++quietChecks_ < kFullCheckEvery) {
+            result.tracked = tracked_.size();
+            result.skipped = true;
+            return result;
+        }
+    }
+    quietChecks_ = 0;
     std::vector<Tracked> entries;
     std::set<int> devices;
     {

@@ -15,6 +15,7 @@
 #include "kernel/ForwardingRule.h"
 #include "kernel/LinkLookup.h"
 #include "kernel/NeighbourTable.h"
+#include "kernel/NetlinkWatch.h"
 #include "log/LogThrottle.h"
 
 namespace rtprelay::kernel {
@@ -26,10 +27,13 @@ namespace rtprelay::kernel {
 // run every few seconds, reads the neighbour table once and rewrites entries whose next hop
 // changed its MAC, moves those whose neighbour is gone or failed back to bpf_redirect_neigh
 // (which resolves it again) and upgrades neigh-mode veth entries once their neighbour is
-// known. When the routing tables changed since the last check (RouteTableDigest), it first
-// looks each entry's route up again: a new gateway on the same device becomes the next hop
-// whose MAC the entry carries; a route through another device sends the entry back to neigh
-// mode. Entries on other devices are never tracked. Thread-safe.
+// known. It looks only when the kernel announced a link, neighbour or route change since the
+// last check (NetlinkWatch), after adopt(), and every kFullCheckEvery-th check regardless:
+// the dumps and the walk over every entry were most of what an idle daemon did. When the routing
+// tables changed since the last check (RouteTableDigest), it first looks each entry's route up
+// again: a new gateway on the same device becomes the next hop whose MAC the entry carries; a route
+// through another device sends the entry back to neigh mode. Entries on other devices are never
+// tracked. Thread-safe.
 class PeerRedirects {
 public:
     // `enabled` false (kernel-redirect-peer = false): every entry in neigh mode, and adopted
@@ -54,6 +58,7 @@ public:
         size_t toNeigh = 0;    // peer -> neigh (neighbour gone, failed, device changed)
         size_t toPeer = 0;     // neigh -> peer (neighbour known now)
         size_t rerouted = 0;   // next hop changed with the routes
+        bool skipped = false;  // nothing changed since the last look: nothing looked at
         std::string error;     // the neighbour table or an entry could not be read/written
     };
     // One neighbour dump for all tracked entries, one link query per device seen.
@@ -84,8 +89,15 @@ private:
     void reroute(std::vector<Tracked>& entries, CheckResult& result);
     void report(const CheckResult& result, const std::string& example);
 
+    static constexpr unsigned kFullCheckEvery = 12;
+
     const bool enabled_;
+    // Created with the object, before any prepare(): a neighbour resolved after prepare()
+    // found none is announced here.
+    NetlinkWatch watch_;
+    unsigned quietChecks_ = 0;  // check() only
     mutable std::mutex mutex_;
+    bool adopted_ = false;  // adopt() since the last look
     std::map<Key, Tracked> tracked_;
     // Devices seen by prepare(), refreshed by check(): a link query per new stream would
     // double the netlink work of a kernelization.
