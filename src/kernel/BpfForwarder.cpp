@@ -19,6 +19,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 #include "kernel/LibbpfLog.h"
 
@@ -115,6 +116,54 @@ int64_t clockNs(clockid_t clock) {
 std::string entryName(const rtprelay_addr& key) {
     auto endpoint = ForwardingRule::fromKernelAddress(key);
     return endpoint ? endpoint->toString() : std::string("(invalid key)");
+}
+
+// Copies every entry of the forwarding table `from` into `to`. In batches where the kernel
+// has them (5.6): two system calls per 1,024 entries instead of three per entry, since
+// kernelizations wait while a table of tens of thousands of entries is copied.
+std::string copyEntries(int from, int to) {
+    constexpr uint32_t kBatch = 1024;
+    std::vector<rtprelay_addr> keys(kBatch);
+    std::vector<rtprelay_fwd_value> values(kBatch);
+    uint32_t token = 0;
+    bool first = true;
+    for (;;) {
+        uint32_t count = kBatch;
+        uint32_t nextToken = 0;
+        int found = bpf_map_lookup_batch(from, first ? nullptr : &token, &nextToken, keys.data(),
+                                         values.data(), &count, nullptr);
+        int err = found == 0 ? 0 : errno;
+        if (found != 0 && err != ENOENT) {
+            if (first && err == EINVAL) {
+                break;  // no batch operations: one entry at a time
+            }
+            return "reading the kernel entries: " + errnoText(err);
+        }
+        if (count > 0 &&
+            bpf_map_update_batch(to, keys.data(), values.data(), &count, nullptr) != 0) {
+            return "copying the kernel entries: " + errnoText(errno);
+        }
+        if (err == ENOENT) {
+            return {};  // that was the last batch
+        }
+        token = nextToken;
+        first = false;
+    }
+    rtprelay_addr key{};
+    rtprelay_addr next{};
+    const rtprelay_addr* previous = nullptr;
+    while (bpf_map_get_next_key(from, previous, &next) == 0) {
+        key = next;
+        previous = &key;
+        rtprelay_fwd_value value{};
+        if (bpf_map_lookup_elem(from, &key, &value) != 0) {
+            continue;  // removed meanwhile by someone else
+        }
+        if (bpf_map_update_elem(to, &key, &value, BPF_NOEXIST) != 0) {
+            return "copying kernel entry " + entryName(key) + ": " + errnoText(errno);
+        }
+    }
+    return {};
 }
 
 }  // namespace
@@ -251,19 +300,8 @@ std::string BpfForwarder::grow(uint32_t size) {
         return "creating a table of " + std::to_string(size) + " entries: " + errnoText(fresh);
     }
     FdCloser closer{fresh};
-    rtprelay_addr key{};
-    rtprelay_addr next{};
-    const rtprelay_addr* previous = nullptr;
-    while (bpf_map_get_next_key(forwardFd_, previous, &next) == 0) {
-        key = next;
-        previous = &key;
-        rtprelay_fwd_value value{};
-        if (bpf_map_lookup_elem(forwardFd_, &key, &value) != 0) {
-            continue;  // removed meanwhile by someone else
-        }
-        if (bpf_map_update_elem(fresh, &key, &value, BPF_NOEXIST) != 0) {
-            return "copying kernel entry " + entryName(key) + ": " + errnoText(errno);
-        }
+    if (auto why = copyEntries(forwardFd_, fresh); !why.empty()) {
+        return why;
     }
     if (int err = installTable(tablesFd_, fresh); err != 0) {
         return "installing a table of " + std::to_string(size) + " entries: " + errnoText(err);

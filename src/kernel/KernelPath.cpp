@@ -196,7 +196,18 @@ media::OffloadOutcome KernelPath::install(const media::OffloadRequest& request) 
     auto neighMode = peers_.prepare(rule, route->nextHop);
     releaseOrphan(rule.local);
     bool full = false;
+    const uint32_t sizeBefore = forwarder_->tableSize();
+    const auto started = std::chrono::steady_clock::now();
     auto slot = forwarder_->upsert(rule, &full);
+    if (uint32_t size = forwarder_->tableSize(); size != sizeBefore) {
+        log::info(Subsystem::kernel,
+                  "Kernel table {} grew from {} to {} entries (of at most {}), entries copied "
+                  "in {} ms",
+                  forwarder_->table(), sizeBefore, size, forwarder_->capacity(),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count());
+    }
     if (!slot && full) {
         reportFullTable(rule.local);
         outcome.retryLater = true;
