@@ -441,6 +441,7 @@ KernelPath::TableView KernelPath::tableView() const {
         return view;
     }
     view.capacity = forwarder_->capacity();
+    view.tableSize = forwarder_->tableSize();
     view.fullRefusals = forwarder_->fullRefusals();
     auto entries = forwarder_->entries();
     if (!entries) {

@@ -59,6 +59,7 @@ public:
         std::vector<Entry> entries;
         std::optional<VerdictCounts> verdicts;
         uint32_t capacity = 0;      // kernel-table-size in force
+        uint32_t tableSize = 0;     // entries the table in use holds (grows to capacity)
         uint64_t fullRefusals = 0;  // streams left in userspace because the table was full
         std::string error;          // why the table could not be read, if it could not
     };

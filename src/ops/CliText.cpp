@@ -193,6 +193,7 @@ std::string totalsText(const StatisticsSnapshot& s) {
         out += line("Kernel entries adopted from a previous run", s.adoptedEntries);
         out += line("Kernel entries delivered to a veth peer", s.peerEntries);
         out += line("Kernel table capacity", s.kernelCapacity);
+        out += line("Kernel table size (grows to the capacity)", s.kernelTableSize);
         out += line("Streams refused by a full kernel table", s.kernelFullRefusals);
         out += line("nftables", s.nftablesManaged ? "managed" : "not managed");
     }

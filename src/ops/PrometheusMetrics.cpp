@@ -114,6 +114,9 @@ void kernelPath(PrometheusWriter& w, const StatisticsSnapshot& s) {
           s.peerEntries);
     w.add("rtprelay_kernel_table_capacity", gauge,
           "Entries the kernel forwarding table can hold (kernel-table-size)", {}, s.kernelCapacity);
+    w.add("rtprelay_kernel_table_size", gauge,
+          "Entries the kernel forwarding table in use holds; it grows to the capacity", {},
+          s.kernelTableSize);
     w.add("rtprelay_kernel_table_full_total", counter,
           "Streams left in userspace because the kernel forwarding table was full", {},
           s.kernelFullRefusals);

@@ -140,6 +140,7 @@ StatisticsSnapshot StatisticsCollector::collect() {
         }
         s.verdicts = view.verdicts;
         s.kernelCapacity = view.capacity;
+        s.kernelTableSize = view.tableSize;
         s.kernelFullRefusals = view.fullRefusals;
     }
     return s;

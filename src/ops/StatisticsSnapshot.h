@@ -68,6 +68,7 @@ struct StatisticsSnapshot {
     uint64_t adoptedEntries = 0;
     uint64_t peerEntries = 0;         // delivered to a veth peer (bpf_redirect_peer)
     uint64_t kernelCapacity = 0;      // kernel-table-size in force
+    uint64_t kernelTableSize = 0;     // entries the table in use holds (grows to the capacity)
     uint64_t kernelFullRefusals = 0;  // streams left in userspace by a full table
     std::optional<kernel::VerdictCounts> verdicts;
 };

@@ -97,6 +97,7 @@ TEST_F(Metrics, PageIsValidWithRtpenginesAndOurNames) {
           "rtpengine_ports_used", "rtpengine_ports_free", "rtpengine_ports",
           "rtpengine_uptime_seconds", "rtpengine_mediastreams", "rtprelay_ebpf_attached",
           "rtprelay_kernel_entries", "rtprelay_kernel_peer_entries", "rtprelay_nftables_managed",
+          "rtprelay_kernel_table_capacity", "rtprelay_kernel_table_size",
           "rtprelay_foreign_source_drops_total", "rtprelay_ng_dropped_total"}) {
         EXPECT_TRUE(m.types.count(name)) << name;
     }
@@ -113,6 +114,7 @@ TEST_F(Metrics, PageIsValidWithRtpenginesAndOurNames) {
     EXPECT_EQ(m.value("rtprelay_ebpf_attached"), 0.0);
     EXPECT_EQ(m.value("rtprelay_kernel_entries"), 0.0);
     EXPECT_EQ(m.value("rtprelay_kernel_peer_entries"), 0.0);
+    EXPECT_EQ(m.value("rtprelay_kernel_table_size"), 0.0);
     EXPECT_EQ(m.value("rtprelay_nftables_managed"), 0.0);
     EXPECT_EQ(m.value("rtpengine_ports", {{"name", "default"}, {"address", "127.0.0.1"}}),
               static_cast<double>(portMax_ - portMin_ + 1));

@@ -23,6 +23,7 @@ TEST_F(KernelTableSizeTest, AFullTableLeavesStreamsInUserspaceCountedAndReported
     Value kernel = kernelStatistics();
     ASSERT_EQ(kernel.find("ebpf") ? kernel.find("ebpf")->str() : "", "attached") << daemon_->log();
     EXPECT_EQ(intAt(kernel, "capacity"), 2);
+    EXPECT_EQ(intAt(kernel, "table size"), 2);  // the first table, capped by the capacity
     EXPECT_EQ(intAt(kernel, "table full refusals"), 0);
 
     // The first call's two streams fill the table (and are forwarded in the kernel).
@@ -69,6 +70,7 @@ TEST_F(KernelTableSizeTest, AFullTableLeavesStreamsInUserspaceCountedAndReported
         << daemon_->log();
     kernel = kernelStatistics();
     EXPECT_EQ(intAt(kernel, "capacity"), 8);
+    EXPECT_EQ(intAt(kernel, "table size"), 8);
     EXPECT_EQ(intAt(kernel, "entries"), 2);
     EXPECT_EQ(intAt(kernel, "adopted entries"), 2);
     EXPECT_EQ(intAt(kernel, "table full refusals"), 0);
