@@ -409,6 +409,26 @@ TEST_F(BpfForwarderTest, TheTableGrowsWithItsEntriesUpToTheCapacity) {
     second->destroy();
 }
 
+TEST_F(BpfForwarderTest, ATableFilledBehindItsBackGrowsAtTheNextInsert) {
+    auto forwarder = open(4, 64, 4);
+    // Four entries the forwarder does not know of (another writer) fill the first table.
+    int table = bpf_obj_get((forwarder->pinDirectory() + "/forward").c_str());
+    ASSERT_GE(table, 0);
+    for (uint16_t port = 31000; port < 31008; port += 2) {
+        rtprelay_addr key = rule(port).key();
+        rtprelay_fwd_value value = rule(port).value();
+        ASSERT_EQ(bpf_map_update_elem(table, &key, &value, BPF_NOEXIST), 0) << port;
+    }
+    close(table);
+    auto slot = forwarder->upsert(rule(30000));
+    ASSERT_TRUE(slot) << slot.error();
+    EXPECT_EQ(forwarder->tableSize(), 16u);
+    EXPECT_EQ(forwarder->entries()->size(), 5u);  // the foreign ones were copied too
+    auto frame = PacketBuilder().from("10.0.0.2", 4000).to("10.0.0.1", 30000).rtp(0, 100).build();
+    EXPECT_EQ(test::testRun(forwarder->programFd(), frame).verdict, test::kRedirect);
+    forwarder->destroy();
+}
+
 TEST_F(BpfForwarderTest, FullTableIsAnErrorNotAnException) {
     auto forwarder = open(0, 2);
     bool full = true;
