@@ -729,7 +729,8 @@ void SignallingEngine::tick() {
     std::vector<Call*> due;
     calls_.timeoutSchedule().collectDue(nowUs, due);
     std::vector<std::pair<std::string, Teardown>> ending;
-    for (Call* call : due) {
+    for (size_t position = 0; position < due.size(); ++position) {
+        Call* call = due[position];
         const std::string& id = call->callId();
         log::CallScope scope(id);
         const int64_t createdUs = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -770,9 +771,14 @@ void SignallingEngine::tick() {
             ending.emplace_back(id, *reason);
             continue;
         }
+        // Calls set up together would be looked at together again at every limit: one long
+        // hold of the registry's lock, which ng commands wait for. Spread over its last part.
+        const int64_t spreadUs =
+            static_cast<int64_t>(position % kTimeoutRecheckSpreadSeconds) * 1000000;
         int64_t next =
             nowUs +
-            std::chrono::duration_cast<std::chrono::microseconds>(kTimeoutRecheckLimit).count();
+            std::chrono::duration_cast<std::chrono::microseconds>(kTimeoutRecheckLimit).count() -
+            spreadUs;
         if (check.recheckUs != 0) {
             next = std::min(next, check.recheckUs);
         }

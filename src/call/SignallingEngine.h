@@ -33,6 +33,10 @@ public:
     // Runs once a second: delete-delay expiry and the timeouts (timeout, silent-timeout,
     // offer-timeout, final-timeout).
     void tick();
+    // Even a call that cannot run out of media for long is looked at this often.
+    static constexpr std::chrono::seconds kTimeoutRecheckLimit{30};
+    // Calls due in the same tick are looked at again up to this many seconds before the limit.
+    static constexpr size_t kTimeoutRecheckSpreadSeconds = 15;
     // Ends every call (daemon shutdown), with CDRs.
     void terminateAll(Teardown reason);
 
@@ -99,8 +103,6 @@ private:
         int64_t recheckUs = 0;  // wall clock, µs since the epoch
     };
     TimeoutCheck timedOut(const Call& call, int64_t nowUs) const;
-    // Even a call that cannot run out of media for long is looked at this often.
-    static constexpr std::chrono::seconds kTimeoutRecheckLimit{30};
     // timeout, silent-timeout, offer-timeout, final-timeout
     std::array<int, 4> timeoutLimitsSeen_{};
     // Keeps what a party's media went through in the kernel and dropped before it is gone, so

@@ -21,6 +21,7 @@ public:
     // The last entry moves into the freed place and its call is told its new index.
     void remove(Index index);
     void set(Index index, int64_t dueUs) { entries_[index].dueUs = dueUs; }
+    int64_t dueUs(Index index) const { return entries_[index].dueUs; }
     void setAll(int64_t dueUs);
     // Appends the calls due at `nowUs` (wall clock, µs since the epoch) to `out`.
     void collectDue(int64_t nowUs, std::vector<Call*>& out) const;
