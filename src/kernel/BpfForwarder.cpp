@@ -118,6 +118,26 @@ std::string entryName(const rtprelay_addr& key) {
     return endpoint ? endpoint->toString() : std::string("(invalid key)");
 }
 
+using TableEntry = std::pair<rtprelay_addr, rtprelay_fwd_value>;
+
+// Every entry of the forwarding table `fd` that can still be read: one removed between the
+// listing of its key and the read is left out.
+std::vector<TableEntry> readEntries(int fd) {
+    std::vector<TableEntry> entries;
+    rtprelay_addr key{};
+    rtprelay_addr next{};
+    const rtprelay_addr* previous = nullptr;
+    while (bpf_map_get_next_key(fd, previous, &next) == 0) {
+        key = next;
+        previous = &key;
+        rtprelay_fwd_value value{};
+        if (bpf_map_lookup_elem(fd, &key, &value) == 0) {
+            entries.emplace_back(key, value);
+        }
+    }
+    return entries;
+}
+
 // Copies every entry of the forwarding table `from` into `to`. In batches where the kernel
 // has them (5.6): two system calls per 1,024 entries instead of three per entry, since
 // kernelizations wait while a table of tens of thousands of entries is copied.
@@ -149,16 +169,7 @@ std::string copyEntries(int from, int to) {
         token = nextToken;
         first = false;
     }
-    rtprelay_addr key{};
-    rtprelay_addr next{};
-    const rtprelay_addr* previous = nullptr;
-    while (bpf_map_get_next_key(from, previous, &next) == 0) {
-        key = next;
-        previous = &key;
-        rtprelay_fwd_value value{};
-        if (bpf_map_lookup_elem(from, &key, &value) != 0) {
-            continue;  // removed meanwhile by someone else
-        }
+    for (const auto& [key, value] : readEntries(from)) {
         if (bpf_map_update_elem(to, &key, &value, BPF_NOEXIST) != 0) {
             return "copying kernel entry " + entryName(key) + ": " + errnoText(errno);
         }
@@ -243,9 +254,8 @@ uint32_t BpfForwarder::sizeFor(size_t entries) const {
     return size;
 }
 
-int BpfForwarder::installTable(int tables, int fd) {
-    // The pin first: once the program uses the table, `forward` must show it.
-    std::string path = pinPath("forward");
+int BpfForwarder::pinReplacing(int fd, const std::string& name) const {
+    std::string path = pinPath(name);
     std::string fresh = path + "_resized";  // bpffs refuses names with a dot
     unlink(fresh.c_str());
     if (bpf_obj_pin(fd, fresh.c_str()) != 0) {
@@ -255,6 +265,25 @@ int BpfForwarder::installTable(int tables, int fd) {
         int err = errno;
         unlink(fresh.c_str());
         return -err;
+    }
+    return 0;
+}
+
+void BpfForwarder::startEmptyTable() {
+    tableSize_ = initialTableSize_;
+    forwardFd_ = createTable(tableSize_);
+    if (forwardFd_ < 0) {
+        fail("creating the forwarding table", forwardFd_);
+    }
+    if (int err = installTable(tablesFd_, forwardFd_); err != 0) {
+        fail("installing the forwarding table", err);
+    }
+}
+
+int BpfForwarder::installTable(int tables, int fd) {
+    // The pin first: once the program uses the table, `forward` must show it.
+    if (int err = pinReplacing(fd, "forward"); err != 0) {
+        return err;
     }
     uint32_t zero = 0;
     if (bpf_map_update_elem(tables, &zero, &fd, BPF_ANY) != 0) {
@@ -284,14 +313,7 @@ void BpfForwarder::adoptTable() {
     }
     // Pins are made after the table is in place, so this is someone else's doing: a table
     // of our shape from now on, without the entries nobody can read.
-    forwardFd_ = createTable(initialTableSize_);
-    if (forwardFd_ < 0) {
-        fail("creating the forwarding table", forwardFd_);
-    }
-    tableSize_ = initialTableSize_;
-    if (int err = installTable(tablesFd_, forwardFd_); err != 0) {
-        fail("installing the forwarding table", err);
-    }
+    startEmptyTable();
 }
 
 std::string BpfForwarder::grow(uint32_t size) {
@@ -480,17 +502,9 @@ void BpfForwarder::migrateResized() {
     if (bpf_map_lookup_elem(oldTables.fd, &zero, &oldId) == 0) {
         oldForward.fd = bpf_map_get_fd_by_id(oldId);
     }
-    std::vector<std::pair<rtprelay_addr, rtprelay_fwd_value>> entries;
-    rtprelay_addr key{};
-    rtprelay_addr next{};
-    const rtprelay_addr* previous = nullptr;
-    while (oldForward.fd >= 0 && bpf_map_get_next_key(oldForward.fd, previous, &next) == 0) {
-        key = next;
-        previous = &key;
-        rtprelay_fwd_value value{};
-        if (bpf_map_lookup_elem(oldForward.fd, &key, &value) == 0) {
-            entries.emplace_back(key, value);
-        }  // else removed meanwhile: nothing to carry over
+    std::vector<TableEntry> entries;
+    if (oldForward.fd >= 0) {
+        entries = readEntries(oldForward.fd);
     }
     tableSize_ = sizeFor(entries.size());
     forwardFd_ = createTable(tableSize_);
@@ -523,16 +537,8 @@ void BpfForwarder::migrateResized() {
     // that a crash in between leaves a directory that is either re-adopted or resized again.
     for (const auto& [name, fd] : {std::pair<const char*, int>{"tables", tablesFd_},
                                    std::pair<const char*, int>{"stats", statsFd_}}) {
-        std::string path = pinPath(name);
-        std::string fresh = path + "_resized";  // bpffs refuses names with a dot
-        unlink(fresh.c_str());
-        if (bpf_obj_pin(fd, fresh.c_str()) != 0) {
-            fail("pinning the resized map at " + fresh, errno);
-        }
-        if (rename(fresh.c_str(), path.c_str()) != 0) {
-            int err = errno;
-            unlink(fresh.c_str());
-            fail("replacing " + path + " with the resized map", err);
+        if (int err = pinReplacing(fd, name); err != 0) {
+            fail("replacing " + pinPath(name) + " with the resized map", err);
         }
     }
 }
@@ -543,14 +549,7 @@ void BpfForwarder::pinNewMaps() {
     if (bpf_map_update_elem(bpf_map__fd(skeleton_->maps.rtpr_meta), &zero, &meta, BPF_ANY) != 0) {
         fail("writing the layout stamp", errno);
     }
-    tableSize_ = initialTableSize_;
-    forwardFd_ = createTable(tableSize_);
-    if (forwardFd_ < 0) {
-        fail("creating the forwarding table", forwardFd_);
-    }
-    if (int err = installTable(tablesFd_, forwardFd_); err != 0) {
-        fail("installing the forwarding table", err);
-    }
+    startEmptyTable();
     // The stamp last: a directory without it is never re-adopted, so a crash half way
     // leaves nothing that could be mistaken for a complete table.
     std::pair<const char*, bpf_map*> order[] = {{"tables", skeleton_->maps.rtpr_tables},
@@ -576,15 +575,9 @@ void BpfForwarder::removeDefunctLinks() {
 
 void BpfForwarder::rebuildSlots() {
     slots_ = StatsSlots(capacity_);
-    std::vector<std::pair<rtprelay_addr, rtprelay_fwd_value>> orphans;
-    rtprelay_addr key{};
-    rtprelay_addr next{};
-    const rtprelay_addr* previous = nullptr;
-    while (bpf_map_get_next_key(forwardFd_, previous, &next) == 0) {
-        key = next;
-        previous = &key;
-        rtprelay_fwd_value value{};
-        if (bpf_map_lookup_elem(forwardFd_, &key, &value) == 0 && !slots_.claim(value.stats_slot)) {
+    std::vector<TableEntry> orphans;
+    for (const auto& [key, value] : readEntries(forwardFd_)) {
+        if (!slots_.claim(value.stats_slot)) {
             orphans.emplace_back(key, value);
         }
     }
@@ -953,23 +946,11 @@ Result<std::vector<ForwardingRule>> BpfForwarder::entries() const {
 
 Result<size_t> BpfForwarder::clear() {
     std::lock_guard lock(mutex_);
-    std::vector<std::pair<rtprelay_addr, uint32_t>> all;
-    rtprelay_addr key{};
-    rtprelay_addr next{};
-    const rtprelay_addr* previous = nullptr;
-    while (bpf_map_get_next_key(forwardFd_, previous, &next) == 0) {
-        key = next;
-        previous = &key;
-        rtprelay_fwd_value value{};
-        if (bpf_map_lookup_elem(forwardFd_, &key, &value) == 0) {
-            all.emplace_back(key, value.stats_slot);
-        }
-    }
     size_t removed = 0;
-    for (const auto& [entry, slot] : all) {
+    for (const auto& [entry, value] : readEntries(forwardFd_)) {
         if (bpf_map_delete_elem(forwardFd_, &entry) == 0) {
-            retire(slot);
-            slots_.release(slot);
+            retire(value.stats_slot);
+            slots_.release(value.stats_slot);
             ++removed;
         } else if (errno != ENOENT) {
             return Result<size_t>::failure("removing kernel entry " + entryName(entry) + ": " +

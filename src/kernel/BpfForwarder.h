@@ -164,9 +164,14 @@ private:
     static int createTable(uint32_t size);
     // The smallest table size of the growth sequence that holds `entries`, up to capacity_.
     uint32_t sizeFor(size_t entries) const;
-    // Pins `fd` as the forwarding table (replacing the pin in one step) and puts it in
-    // `tables` for the program. Returns 0 or -errno.
+    // Pins `fd` as `name`, replacing an existing pin in one step (pin under another name,
+    // rename over it), so that a crash leaves the old map or the new one. Returns 0 or -errno.
+    int pinReplacing(int fd, const std::string& name) const;
+    // Pins `fd` as the forwarding table and puts it in `tables` for the program. Returns 0
+    // or -errno.
     int installTable(int tables, int fd);
+    // A new, empty forwarding table of the initial size, in use (throws on failure).
+    void startEmptyTable();
     // Replaces the forwarding table by one of `size` entries holding the same entries
     // (mutex_ held). Returns an empty string or why it could not.
     std::string grow(uint32_t size);
