@@ -337,11 +337,10 @@ void ControlServer::serveUdp(Source& source) {
 void ControlServer::acceptTcp(Source& source) {
     sockaddr_storage peerAddr;
     socklen_t len = sizeof peerAddr;
-    int fd = ::accept4(source.fd, reinterpret_cast<sockaddr*>(&peerAddr), &len,
-                       SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = spare_.accept(source.fd, reinterpret_cast<sockaddr*>(&peerAddr), &len,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-        spare_.dropPendingIfAtLimit(source.fd, errno);
-        return;
+        return;  // EAGAIN (another thread took it), the file limit, or the client gave up
     }
     auto peer = net::Endpoint::fromSockaddr(reinterpret_cast<sockaddr*>(&peerAddr), len);
     if (peer && !access_.admit(ControlListener::ngTcp, *peer)) {

@@ -182,11 +182,10 @@ void OneShotServer::accept(Slot& listener) {
     for (;;) {
         sockaddr_storage ss;
         socklen_t len = sizeof ss;
-        int fd = ::accept4(listener.fd, reinterpret_cast<sockaddr*>(&ss), &len,
-                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+        int fd = spare_.accept(listener.fd, reinterpret_cast<sockaddr*>(&ss), &len,
+                               SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
-            spare_.dropPendingIfAtLimit(listener.fd, errno);
-            return;  // EAGAIN, or the client gave up already
+            return;  // EAGAIN, the file limit, or the client gave up already
         }
         auto peer = net::Endpoint::fromSockaddr(reinterpret_cast<sockaddr*>(&ss), len);
         if (peer && admit_ && !admit_(*peer)) {
