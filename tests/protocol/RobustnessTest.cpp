@@ -20,6 +20,7 @@
 #include <sstream>
 #include <thread>
 
+#include "SanitizerBuild.h"
 #include "protocol/MediaPeer.h"
 #include "protocol/SignallingFixture.h"
 
@@ -30,17 +31,7 @@ using control::bencode::Value;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-constexpr bool sanitized = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-constexpr bool sanitized = true;
-#else
-constexpr bool sanitized = false;
-#endif
-#else
-constexpr bool sanitized = false;
-#endif
+constexpr bool sanitized = kSanitizerBuild;  // the daemon under test is instrumented too
 
 // A number from the environment (long runs from tests/robustness/), else `fallback`.
 long envNumber(const char* name, long fallback) {
