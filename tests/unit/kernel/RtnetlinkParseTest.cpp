@@ -54,7 +54,7 @@ public:
 
 private:
     void sync() { header().nlmsg_len = static_cast<uint32_t>(bytes_.size()); }
-    alignas(nlmsghdr) std::vector<uint8_t> bytes_;
+    std::vector<uint8_t> bytes_;  // operator new aligns the data for nlmsghdr
 };
 
 std::vector<uint8_t> linkInfoOf(const std::string& kind) {
