@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "SanitizerBuild.h"
@@ -24,6 +25,37 @@ namespace {
 constexpr int kClients = 300;
 constexpr int kAcceptThreads = 4;
 
+// A TCP socket listening on 127.0.0.1 on a port the kernel picks, and that port; -1 on failure.
+std::pair<int, uint16_t> listenOnLoopback(int extraFlags) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | extraFlags, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof sa;
+    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
+        ::listen(fd, 64) != 0 || ::getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) {
+        if (fd >= 0) {
+            ::close(fd);
+        }
+        return {-1, 0};
+    }
+    return {fd, ntohs(sa.sin_port)};
+}
+
+// A TCP socket connected to 127.0.0.1:port; -1 on failure.
+int connectToLoopback(uint16_t port) {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    sa.sin_port = htons(port);
+    if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
 // Connects kClients times, one after the other, and exits with the number of connections the
 // server did not close within a second.
 [[noreturn]] void runClients(uint16_t port, int startPipe) {
@@ -33,12 +65,8 @@ constexpr int kAcceptThreads = 4;
     }
     int leftOpen = 0;
     for (int i = 0; i < kClients; ++i) {
-        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in sa{};
-        sa.sin_family = AF_INET;
-        sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        sa.sin_port = htons(port);
-        if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0) {
+        int fd = connectToLoopback(port);
+        if (fd < 0) {
             ::_exit(101);
         }
         pollfd p{fd, POLLIN, 0};
@@ -55,14 +83,11 @@ constexpr int kAcceptThreads = 4;
 // threads do on its level-triggered listener) must never accept one as an ordinary connection
 // in the moment a spare is given up, and the spare must still be held afterwards.
 void acceptAtTheLimitFromSeveralThreads() {
-    int listenFd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof sa;
-    if (listenFd < 0 || ::bind(listenFd, reinterpret_cast<sockaddr*>(&sa), sizeof sa) != 0 ||
-        ::listen(listenFd, 64) != 0 ||
-        ::getsockname(listenFd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) {
+    // Plain variables: clang 14 cannot capture structured bindings in the threads' lambda.
+    const auto listener = listenOnLoopback(SOCK_NONBLOCK);
+    const int listenFd = listener.first;
+    const uint16_t port = listener.second;
+    if (listenFd < 0) {
         std::fprintf(stderr, "cannot listen\n");
         ::_exit(2);
     }
@@ -75,7 +100,7 @@ void acceptAtTheLimitFromSeveralThreads() {
         // A server that dies leaves the client an EOF and a refused connect, not a wait.
         ::close(start[1]);
         ::close(listenFd);
-        runClients(ntohs(sa.sin_port), start[0]);
+        runClients(port, start[0]);
     }
     ::close(start[0]);
 
@@ -154,17 +179,10 @@ TEST(SpareDescriptorDeathTest, AtTheLimitEveryConnectionIsClosedAndTheSpareKeptU
 }
 
 TEST(SpareDescriptor, BelowTheLimitAcceptsOrdinaryConnections) {
-    int listenFd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    auto [listenFd, port] = listenOnLoopback(0);
     ASSERT_GE(listenFd, 0);
-    sockaddr_in sa{};
-    sa.sin_family = AF_INET;
-    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t len = sizeof sa;
-    ASSERT_EQ(::bind(listenFd, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
-    ASSERT_EQ(::listen(listenFd, 4), 0);
-    ASSERT_EQ(::getsockname(listenFd, reinterpret_cast<sockaddr*>(&sa), &len), 0);
-    int client = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    ASSERT_EQ(::connect(client, reinterpret_cast<sockaddr*>(&sa), sizeof sa), 0);
+    int client = connectToLoopback(port);
+    ASSERT_GE(client, 0);
 
     SpareDescriptor spare(log::Subsystem::control, "test-listener");
     EXPECT_TRUE(spare.holdsSpare());
